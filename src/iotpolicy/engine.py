@@ -1,0 +1,69 @@
+"""Run the rules over a loaded register, turn violations into findings, apply exceptions, sort."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from iotpolicy.errors import UsageError
+from iotpolicy.findings import CheckResult, Finding
+from iotpolicy.register import Register
+from iotpolicy.rules import RULES, Context, Rule
+from iotpolicy.rules.exceptions import UNSUPPRESSIBLE, valid_exceptions
+
+
+def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
+    """The rules named by ``ids`` (all when empty), in catalogue order; unknown ids are a usage
+    error."""
+    wanted = [i.strip().upper() for i in ids]
+    unknown = sorted(set(wanted) - set(RULES))
+    if unknown:
+        raise UsageError(
+            f"unknown rule id {', '.join(unknown)} (see iotpolicy rules for the catalogue)"
+        )
+    return [rule for rule in sorted(RULES.values(), key=lambda r: r.id)
+            if not wanted or rule.id in wanted]
+
+
+def evaluate(register: Register, as_of: date, rules: list[Rule], label: str) -> CheckResult:
+    """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted."""
+    ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
+    findings: list[Finding] = []
+    for rule in rules:
+        for violation in rule.check(ctx):
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=violation.severity or rule.severity,
+                    subject=violation.subject,
+                    file=violation.file,
+                    line=violation.line,
+                    message=violation.message,
+                    controls=rule.controls,
+                )
+            )
+    findings = apply_exceptions(ctx, findings)
+    findings.sort(key=lambda f: f.sort_key)
+    return CheckResult(
+        register=label,
+        as_of=as_of,
+        findings=tuple(findings),
+        devices=register.device_files,
+        rules=tuple(rule.id for rule in rules),
+    )
+
+
+def apply_exceptions(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """Mark each finding that a valid exception covers (rule and subject) as suppressed by it;
+    REG and EXC findings are never suppressed, and nothing is dropped."""
+    cover: dict[tuple[str, str], str] = {}
+    for exception in valid_exceptions(ctx):
+        for subject in exception.subjects:
+            cover.setdefault((exception.rule.strip(), subject.strip()), exception.id)
+    result = []
+    for finding in findings:
+        exception_id = cover.get((finding.rule, finding.subject))
+        if exception_id and finding.rule.split("-")[0] not in UNSUPPRESSIBLE:
+            finding = finding.suppressed(exception_id)
+        result.append(finding)
+    return result

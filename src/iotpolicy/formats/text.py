@@ -1,0 +1,65 @@
+"""``--format text``: a rich table per file, then a summary line."""
+
+from __future__ import annotations
+
+import io
+from itertools import groupby
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from iotpolicy.findings import CheckResult, Severity
+
+WIDTH = 120
+"""Width of text output that does not go to a terminal (fixed so the bytes are reproducible)."""
+
+
+def render_text(result: CheckResult, colour: bool = False, width: int | None = None) -> str:
+    """Findings grouped by file, each group a table, then the summary line."""
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width or WIDTH,
+        force_terminal=colour,
+        no_color=not colour,
+        color_system="standard" if colour else None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    for file, group in groupby(result.findings, key=lambda f: f.file):
+        console.print(Text(file, style="bold underline"))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("line", justify="right", no_wrap=True)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("subject", overflow="fold")
+        table.add_column("message", overflow="fold", ratio=1)
+        for finding in group:
+            if finding.suppressed_by:
+                severity = Text(f"{finding.severity.value} (suppressed by {finding.suppressed_by})",
+                                style="dim")
+            else:
+                style = "bold red" if finding.severity is Severity.ERROR else "yellow"
+                severity = Text(finding.severity.value, style=style)
+            table.add_row(str(finding.line), severity, finding.rule, finding.subject,
+                          Text(finding.message))
+        console.print(table)
+    console.print(Text(summary_line(result), style="bold"))
+    return buffer.getvalue()
+
+
+def summary_line(result: CheckResult) -> str:
+    """``2 errors, 1 warning, 1 suppressed; 42 devices checked as of 2026-11-25``."""
+    s = result.summary
+
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{count(s.errors, 'error')}, {count(s.warnings, 'warning')}, "
+        f"{s.suppressed} suppressed; {count(s.devices, 'device')} checked as of "
+        f"{result.as_of.isoformat()}"
+    )

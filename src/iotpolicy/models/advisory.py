@@ -1,0 +1,31 @@
+"""advisories/<id>.yaml: vendor security advisories and end-of-life notices."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from iotpolicy.models.base import Date, Model, Text
+from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus
+
+
+class Affected(Model):
+    """Products an advisory affects."""
+
+    model: Text = Field(description="Model name, matched ignoring case and surrounding spaces.")
+    versions: Text = Field("*", description="Version range: <, <=, ==, >=, > joined by commas; *.")
+
+
+class Advisory(Model):
+    """A vulnerability advisory or end-of-life notice received from a vendor."""
+
+    id: Text = Field(description="Advisory id (a slug), the file name.")
+    vendor: Text = Field(description="Vendor id.")
+    kind: AdvisoryKind = Field(description="vulnerability or end-of-life.")
+    title: Text | None = Field(None, description="Title.")
+    published_on: Date | None = Field(None, description="Publication date.")
+    received_on: Date | None = Field(None, description="Date it reached the organisation.")
+    affects: tuple[Affected, ...] = Field(description="Affected models and versions.")
+    status: AdvisoryStatus = Field(description="open, mitigated or not-applicable.")
+    cves: tuple[Text, ...] = Field((), description="CVE ids.")
+    reference: Text | None = Field(None, description="Vendor reference or URL.")
+    note: Text | None = Field(None, description="Triage note.")

@@ -1,0 +1,161 @@
+"""Scalar types and the base model shared by every record kind.
+
+The loader hands over unresolved YAML 1.2 scalars (``PlainStr`` for unquoted ones), so each type
+here decides what a scalar means: a boolean is only ``true``/``false`` (any case), an integer a plain
+decimal, a date an ISO date (quoted or not), and a text field keeps exactly the characters written.
+Values built in Python (``True``, ``514``, ``date(...)``) are accepted too. No message ever repeats
+the value, so a secret typed into the wrong field is not echoed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
+
+from iotpolicy.yamlio import PlainStr
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
+
+
+def to_text(value: Any) -> str:
+    """Any scalar as the text written; lists and mappings are refused."""
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise ValueError(f"must be text, not a {_kind(value)}")
+
+
+def to_bool(value: Any) -> bool:
+    """``true`` or ``false`` in any case, unquoted; ``yes``/``no``/``on``/``off`` are refused."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and isinstance(value, PlainStr) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError("must be true or false")
+
+
+def to_int(value: Any) -> int:
+    """A plain decimal integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and isinstance(value, PlainStr) and _INT.match(value):
+        return int(value)
+    raise ValueError("must be a whole number")
+
+
+def to_date(value: Any) -> dt.date:
+    """An ISO date ``YYYY-MM-DD``, quoted or not; date-times and other forms are refused."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("is not a real calendar date") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def to_word(value: Any) -> str:
+    """A lower-case word: letters, digits and hyphens (``hvac-controller``)."""
+    text = to_text(value)
+    if not WORD.match(text):
+        raise ValueError("must be a lower-case word of letters, digits and hyphens")
+    return text
+
+
+def to_ip(value: Any) -> str:
+    """An IPv4 or IPv6 address, kept as written."""
+    text = to_text(value).strip()
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError("must be an IPv4 or IPv6 address") from None
+    return text
+
+
+def to_cidr(value: Any) -> str:
+    """A network in CIDR notation (``10.20.1.0/24``)."""
+    text = to_text(value).strip()
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError("must be a network in CIDR notation, e.g. 10.20.1.0/24") from None
+    if "/" not in text:
+        raise ValueError("must be a network in CIDR notation, e.g. 10.20.1.0/24")
+    return text
+
+
+def to_mac(value: Any) -> str:
+    """A MAC address, six pairs of hex digits separated by ``:`` or ``-``."""
+    text = to_text(value).strip()
+    if not _MAC.match(text):
+        raise ValueError("must be a MAC address such as 00:1b:1b:12:34:56")
+    return text
+
+
+def to_port(value: Any) -> int | str:
+    """A port number 0-65535, or the word ``any`` (which SEG-004 reports)."""
+    if isinstance(value, str) and value.strip().lower() == "any":
+        return "any"
+    port = to_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number from 0 to 65535 (or any)")
+    return port
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "mapping"
+    if isinstance(value, list):
+        return "list"
+    return type(value).__name__
+
+
+def _non_negative(value: Any) -> int:
+    number = to_int(value)
+    if number < 0:
+        raise ValueError("must not be negative")
+    return number
+
+
+_TEXT_SCHEMA = {"type": ["string", "number", "boolean"]}
+Text = Annotated[str, PlainValidator(to_text), WithJsonSchema(_TEXT_SCHEMA)]
+Bool = Annotated[bool, PlainValidator(to_bool), WithJsonSchema({"type": "boolean"})]
+Int = Annotated[int, PlainValidator(to_int), WithJsonSchema({"type": "integer"})]
+Count = Annotated[int, PlainValidator(_non_negative), WithJsonSchema({"type": "integer", "minimum": 0})]
+Date = Annotated[dt.date, PlainValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+Word = Annotated[
+    str, PlainValidator(to_word), WithJsonSchema({"type": "string", "pattern": WORD.pattern})
+]
+IpAddress = Annotated[str, PlainValidator(to_ip), WithJsonSchema({"type": "string"})]
+Cidr = Annotated[str, PlainValidator(to_cidr), WithJsonSchema({"type": "string"})]
+Mac = Annotated[str, PlainValidator(to_mac), WithJsonSchema({"type": "string", "pattern": _MAC.pattern})]
+Port = Annotated[
+    int | str,
+    PlainValidator(to_port),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 65535}, {"const": "any"}]}),
+]
+
+
+def is_slug(value: str) -> bool:
+    """True when ``value`` is a valid record id."""
+    return bool(SLUG.match(value))
+
+
+class Model(BaseModel):
+    """Base of every register model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,0 +1,300 @@
+"""Find the register, read every file, validate it against its model: the Register object.
+
+Nothing here raises for bad content: every problem becomes a :class:`Problem` (REG-001) with a file,
+line and subject, and one broken file never stops the others from being read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from iotpolicy.errors import RegisterNotFound
+from iotpolicy.models import (
+    Advisory,
+    Device,
+    Incident,
+    Person,
+    Policy,
+    PolicyException,
+    Segment,
+    Vendor,
+)
+from iotpolicy.models.base import is_slug
+from iotpolicy.secrets import is_empty_value, is_secret_key
+from iotpolicy.yamlio import LDict, LList, Parsed, read_file
+
+M = TypeVar("M", bound=BaseModel)
+
+POLICY_FILE = "policy.yaml"
+PEOPLE_FILE = "people.yaml"
+FOLDERS: dict[str, tuple[str, type[BaseModel]]] = {
+    "segment": ("segments", Segment),
+    "vendor": ("vendors", Vendor),
+    "device": ("devices", Device),
+    "exception": ("exceptions", PolicyException),
+    "advisory": ("advisories", Advisory),
+    "incident": ("incidents", Incident),
+}
+"""Record kind -> (folder, model) for the one-file-per-record kinds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A file or record that is not valid YAML or does not match its model (REG-001)."""
+
+    file: str
+    line: int
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Record(Generic[M]):
+    """One record as read: where it is, its raw line-aware data, and its model if it is valid."""
+
+    kind: str
+    """device, vendor, segment, exception, advisory, incident, person or policy."""
+    file: str
+    """Path relative to the register, ``/``-separated."""
+    data: LDict
+    """The mapping as read, with line numbers."""
+    model: M | None
+    """The validated model, or None when the record failed its model (REG-001)."""
+    raw_id: str | None
+    """The ``id`` as written when it is text, whether or not the record is valid."""
+    subject: str
+    """The subject of findings about this record."""
+
+    def line(self, *path: str | int) -> int:
+        """1-based line of ``path`` inside the record; a missing key gives its parent's line."""
+        return line_at(self.data, path)
+
+
+def line_at(data: Any, path: Sequence[str | int]) -> int:
+    """Line of the deepest existing key or item along ``path`` (the record's first line at worst)."""
+    line = data.line if isinstance(data, LDict | LList) else 1
+    node = data
+    for step in path:
+        if isinstance(node, LDict) and isinstance(step, str) and step in node:
+            line = node.key_lines[step]
+            node = node[step]
+        elif isinstance(node, LList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def value_at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at ``path`` inside ``data``, or None when it is not there."""
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+@dataclass
+class Register:
+    """Every record of the register folder, valid or not, and the problems met reading it."""
+
+    root: Path
+    policy: Record[Policy] | None = None
+    people: list[Record[Person]] = field(default_factory=list)
+    records: dict[str, list[Record[Any]]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    """Decoded text of every readable file, by relative path (for the secret scan)."""
+    device_files: int = 0
+
+    def of(self, kind: str) -> list[Record[Any]]:
+        """Records of one kind (``device``, ``vendor`` ...), in path order."""
+        return self.records.get(kind, [])
+
+    def all_records(self) -> Iterator[Record[Any]]:
+        """Every record, policy and people included."""
+        if self.policy is not None:
+            yield self.policy
+        yield from self.people
+        for kind in FOLDERS:
+            yield from self.of(kind)
+
+
+def find_register(explicit: str | None, cwd: Path | None = None) -> Path:
+    """The register folder: ``explicit`` if given, else the first folder up from ``cwd`` holding
+    policy.yaml, else ``./register``. Raises RegisterNotFound when it is not a register."""
+    cwd = cwd or Path.cwd()
+    if explicit:
+        root = Path(explicit)
+        if not root.is_dir():
+            raise RegisterNotFound(f"register folder not found: {explicit}")
+        if not (root / POLICY_FILE).is_file():
+            raise RegisterNotFound(f"not a register: no {POLICY_FILE} in {explicit}")
+        return root
+    for folder in (cwd, *cwd.parents):
+        if (folder / POLICY_FILE).is_file():
+            return folder
+    fallback = cwd / "register"
+    if (fallback / POLICY_FILE).is_file():
+        return fallback
+    raise RegisterNotFound(
+        f"no register found: no {POLICY_FILE} in {cwd} or its parents, nor in ./register "
+        "(use --register PATH or IOTPOLICY_REGISTER)"
+    )
+
+
+def load_register(root: Path) -> Register:
+    """Read and validate every file of the register at ``root``."""
+    register = Register(root=root)
+    policy_file = _read(register, POLICY_FILE)
+    if policy_file is not None:
+        register.policy = _record(register, "policy", POLICY_FILE, policy_file.data, Policy, "policy")
+    if (root / PEOPLE_FILE).exists():
+        people_file = _read(register, PEOPLE_FILE)
+        if people_file is not None:
+            _load_people(register, people_file.data)
+    for kind, (folder, model) in FOLDERS.items():
+        records: list[Record[Any]] = []
+        for rel in _record_files(register, folder):
+            if kind == "device":
+                register.device_files += 1
+            parsed = _read(register, rel)
+            if parsed is not None:
+                stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+                record = _record(register, kind, rel, parsed.data, model, stem)
+                if record is not None:
+                    records.append(record)
+        register.records[kind] = records
+    return register
+
+
+def _record_files(register: Register, folder: str) -> list[str]:
+    """Relative paths of the record files in ``folder``; odd entries become problems."""
+    directory = register.root / folder
+    if not directory.is_dir():
+        return []
+    found: list[str] = []
+    root = register.root.resolve()
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
+        rel = f"{folder}/{entry.name}"
+        if entry.name.startswith(".") or not entry.name.endswith((".yaml", ".yml")):
+            continue
+        stem = entry.name.rsplit(".", 1)[0]
+        if entry.name.endswith(".yml"):
+            register.problems.append(
+                Problem(rel, 1, stem, "record files must end in .yaml; this file is not read")
+            )
+            continue
+        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
+            register.problems.append(
+                Problem(rel, 1, stem, "symbolic link to a file outside the register; not read")
+            )
+            continue
+        if not entry.is_file():
+            continue
+        found.append(rel)
+    return found
+
+
+def _read(register: Register, rel: str) -> Parsed | None:
+    """Parse one file, recording its problems; None when it holds no usable data."""
+    parsed = read_file(register.root / rel)
+    if parsed.text is not None:
+        register.texts[rel] = parsed.text
+    subject = file_subject(rel, parsed.data)
+    register.problems.extend(Problem(rel, p.line, subject, p.message) for p in parsed.problems)
+    if parsed.data is None:
+        return None
+    return parsed
+
+
+def file_subject(rel: str, data: Any = None) -> str:
+    """Subject of findings about a whole file: policy, people, the record id, or the file stem."""
+    stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+    if rel == POLICY_FILE:
+        return "policy"
+    if rel == PEOPLE_FILE:
+        return "people"
+    return usable_id(data) or stem
+
+
+def usable_id(data: Any) -> str | None:
+    """The record's id when it is a slug, else None."""
+    raw = data.get("id") if isinstance(data, dict) else None
+    return raw if isinstance(raw, str) and is_slug(raw) else None
+
+
+def _load_people(register: Register, data: Any) -> None:
+    if not isinstance(data, LList):
+        line = data.line if isinstance(data, LDict) else 1
+        register.problems.append(
+            Problem(PEOPLE_FILE, line, "people", "people.yaml must be a list of people")
+        )
+        return
+    for index, item in enumerate(data):
+        if not isinstance(item, LDict):
+            register.problems.append(
+                Problem(PEOPLE_FILE, data.item_lines[index], "people", "each person must be a mapping")
+            )
+            continue
+        record = _record(register, "person", PEOPLE_FILE, item, Person, "people")
+        if record is not None:
+            register.people.append(record)
+
+
+def _record(
+    register: Register, kind: str, rel: str, data: Any, model: type[M], fallback: str
+) -> Record[M] | None:
+    """Validate ``data`` against ``model``; problems go to the register, the record is kept."""
+    if not isinstance(data, LDict):
+        what = "a list" if isinstance(data, LList) else "a single value"
+        register.problems.append(
+            Problem(rel, 1, fallback, f"the file holds {what}; a {kind} record is a mapping of keys")
+        )
+        return None
+    raw = data.get("id")
+    raw_id = raw if isinstance(raw, str) else None
+    subject = "policy" if kind == "policy" else (usable_id(data) or fallback)
+    try:
+        instance: M | None = model.model_validate(data)
+    except ValidationError as exc:
+        instance = None
+        for error in exc.errors(include_url=False, include_input=False):
+            problem = _describe(error, kind, data)
+            if problem is not None:
+                loc = tuple(error["loc"])
+                register.problems.append(Problem(rel, line_at(data, loc), subject, problem))
+    return Record(kind, rel, data, instance, raw_id, subject)
+
+
+def _describe(error: Any, kind: str, data: LDict) -> str | None:
+    """One line for a pydantic error, naming the field; None for keys REG-004 reports."""
+    loc = tuple(error["loc"])
+    where = ".".join(str(part) for part in loc) or "record"
+    match error["type"]:
+        case "missing":
+            return f"{where}: required field is missing"
+        case "extra_forbidden":
+            if is_secret_key(str(loc[-1])) and not is_empty_value(value_at(data, loc)):
+                return None
+            return f"{where}: unknown key (not a field of a {kind}; check the spelling)"
+        case "enum":
+            expected = error.get("ctx", {}).get("expected", "")
+            return f"{where}: must be one of {expected.replace(chr(39), '')}"
+        case "value_error":
+            return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+        case "tuple_type" | "list_type":
+            return f"{where}: must be a list"
+        case "model_type" | "model_attributes_type" | "dict_type":
+            return f"{where}: must be a mapping of keys"
+        case _:
+            return f"{where}: {error['msg']}"

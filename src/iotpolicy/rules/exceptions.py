@@ -1,0 +1,67 @@
+"""EXC: exceptions are approved, time-limited and current; which exceptions suppress findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iotpolicy.dates import within
+from iotpolicy.findings import Severity
+from iotpolicy.models import PolicyException
+from iotpolicy.rules.base import Context, Failures, Violation, rule
+
+UNSUPPRESSIBLE = ("REG", "EXC")
+"""Rule families no exception can suppress."""
+
+
+def is_valid_exception(ctx: Context, exception: PolicyException) -> bool:
+    """Approved by a GM, approved_on <= as-of <= expires_on, lasting at most
+    settings.exception_max_days; a missing date makes it invalid."""
+    approved, expires = exception.approved_on, exception.expires_on
+    if approved is None or expires is None or not ctx.is_gm(exception.approved_by):
+        return False
+    if (expires - approved).days > ctx.settings.exception_max_days:
+        return False
+    return approved <= ctx.as_of <= expires
+
+
+def valid_exceptions(ctx: Context) -> list[PolicyException]:
+    """The exceptions valid on the as-of date, by id."""
+    found = [r.model for r in ctx.valid("exception") if is_valid_exception(ctx, r.model)]
+    return sorted(found, key=lambda e: e.id)
+
+
+@rule("EXC-001", "error / warning", "Exceptions are approved, limited and current",
+      "ISO 27001 6.1.3", "ISO 27001 6.1.3")
+def exc_001(ctx: Context) -> Iterator[Violation]:
+    """An exception is not approved by a GM, lacks ``approved_on`` or ``expires_on``, lasts longer
+    than settings.exception_max_days (default 365), or has expired (error); it expires within
+    settings.exception_warning_days (default 30; warning). An invalid exception suppresses nothing.
+
+    Passes: approved by the GM for 365 days, expiring 31 days after the as-of date.
+    Fails: expired yesterday (error), expiring in 30 days (warning), lasting 366 days (error).
+    """
+    settings = ctx.settings
+    for record in ctx.valid("exception"):
+        exception, failures = record.model, Failures(record)
+        if not ctx.is_gm(exception.approved_by):
+            failures.add(
+                ("approved_by",),
+                "not approved by a general manager" if exception.approved_by else "approved_by is missing",
+            )
+        approved, expires = exception.approved_on, exception.expires_on
+        if approved is None:
+            failures.add(("approved_on",), "approved_on is missing")
+        if expires is None:
+            failures.add(("expires_on",), "expires_on is missing")
+        if approved and expires and (expires - approved).days > settings.exception_max_days:
+            failures.add(
+                ("expires_on",),
+                f"lasts {(expires - approved).days} days, longer than the "
+                f"{settings.exception_max_days} allowed",
+            )
+        if expires and ctx.as_of > expires:
+            failures.add(("expires_on",), f"expired on {expires}")
+        elif expires and within(expires, ctx.as_of, settings.exception_warning_days):
+            failures.add(("expires_on",), f"expires on {expires}", Severity.WARNING)
+        if failures:
+            yield failures.violation()  # type: ignore[misc]

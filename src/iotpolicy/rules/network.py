@@ -1,0 +1,143 @@
+"""SEG: devices sit in the right zone, and flows between zones are concrete and allowed (3.2)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator
+
+from iotpolicy.models.enums import Category, Zone
+from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
+
+
+@rule(
+    "SEG-001",
+    "error",
+    "Active devices are assigned a network segment",
+    "3.2, 4.2.2",
+    "NIST SC-7; IEC 62443-3-3 SR 5.1",
+)
+def seg_001(ctx: Context) -> Iterator[Violation]:
+    """An active device has no ``network.segment``.
+
+    Passes: ``network: {segment: ot-line1}``. Fails: an active PLC without ``network.segment``.
+    """
+    for record in ctx.active_devices:
+        network = record.model.network
+        if not present(network and network.segment):
+            failures = Failures(record)
+            failures.add(("network", "segment"), "active device has no network segment")
+            yield failures.violation()  # type: ignore[misc]
+
+
+@rule(
+    "SEG-002",
+    "error",
+    "Devices sit in a zone of their category",
+    "3.2",
+    "NIST SC-7; ISO 27002 8.22; IEC 62443-3-3 SR 5.1",
+)
+def seg_002(ctx: Context) -> Iterator[Violation]:
+    """An active device's segment zone differs from its category: an ``ot`` device outside an
+    ``ot`` zone, or an ``iot`` device outside an ``iot`` zone. (A segment that does not resolve is
+    REG-003's finding.)
+
+    Passes: a PLC (``category: ot``) in a segment with ``zone: ot``.
+    Fails: a camera (``category: iot``) in a ``corporate`` segment.
+    """
+    expected = {Category.OT: Zone.OT, Category.IOT: Zone.IOT}
+    for record in ctx.active_devices:
+        device = record.model
+        segment = ctx.segments.get(device.network.segment) if device.network else None
+        if segment is None:
+            continue
+        if segment.zone is not expected[device.category]:
+            failures = Failures(record)
+            failures.add(
+                ("network", "segment"),
+                f"{device.category.value} device in segment '{segment.id}' of zone "
+                f"'{segment.zone.value}' (expected zone '{expected[device.category].value}')",
+            )
+            yield failures.violation()  # type: ignore[misc]
+
+
+@rule(
+    "SEG-003",
+    "error",
+    "Device addresses fit their segment and are unique",
+    "4.2.2",
+    "NIST CM-8",
+)
+def seg_003(ctx: Context) -> Iterator[Violation]:
+    """An active device's IP lies outside its segment's CIDR, or two active devices share an IP
+    (each of them gets a finding).
+
+    Passes: ``ip: 10.20.1.10`` in a segment with ``cidr: 10.20.1.0/24``.
+    Fails: ``ip: 10.20.2.10`` there, or the same IP on two active devices.
+    """
+    holders: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, list[str]] = defaultdict(list)
+    for record in ctx.active_devices:
+        network = record.model.network
+        if network and network.ip:
+            holders[ipaddress.ip_address(network.ip.strip())].append(record.model.id)
+    for record in ctx.active_devices:
+        device = record.model
+        if not (device.network and device.network.ip):
+            continue
+        address = ipaddress.ip_address(device.network.ip.strip())
+        failures = Failures(record)
+        segment = ctx.segments.get(device.network.segment or "")
+        if segment is not None:
+            cidr = ipaddress.ip_network(segment.cidr.strip(), strict=False)
+            if address.version != cidr.version or address not in cidr:
+                failures.add(
+                    ("network", "ip"),
+                    f"IP {address} is outside segment '{segment.id}' ({segment.cidr})",
+                )
+        others = sorted(set(holders[address]) - {device.id})
+        if others or holders[address].count(device.id) > 1:
+            failures.add(
+                ("network", "ip"),
+                f"IP {address} is also used by active device(s) {', '.join(others) or device.id}",
+            )
+        if failures:
+            yield failures.violation()  # type: ignore[misc]
+
+
+@rule(
+    "SEG-004",
+    "error",
+    "Flows between zones are concrete and allowed",
+    "3.2",
+    "NIST SC-7, AC-4; IEC 62443-3-3 SR 5.2",
+)
+def seg_004(ctx: Context) -> Iterator[Violation]:
+    """A segment flow lacks a concrete service, port, protocol or purpose (or says ``any``); a
+    ``guest`` or ``corporate`` segment has a flow to an ``ot`` segment; an ``ot`` segment has a
+    flow to ``internet``. One finding per offending flow.
+
+    Passes: ``{to: mgmt, service: syslog, port: 514, protocol: udp, purpose: Central logging}``.
+    Fails: ``{to: mgmt, service: any, port: any, protocol: any}``, or ``ot`` -> ``internet``.
+    """
+    for record in ctx.valid("segment"):
+        segment = record.model
+        for index, flow in enumerate(segment.flows):
+            failures = Failures(record)
+            base = ("flows", index)
+            for name in ("service", "port", "protocol", "purpose"):
+                value = getattr(flow, name)
+                text = str(getattr(value, "value", value)) if value is not None else ""
+                if not present(text):
+                    failures.add(base + (name,), f"flow to '{flow.to}' has no {name}")
+                elif norm(text) == "any":
+                    failures.add(base + (name,), f"flow to '{flow.to}' allows any {name}")
+            target = ctx.segments.get(flow.to)
+            if segment.zone in (Zone.GUEST, Zone.CORPORATE) and target and target.zone is Zone.OT:
+                failures.add(
+                    base + ("to",),
+                    f"{segment.zone.value} segment has a flow to ot segment '{target.id}'",
+                )
+            if segment.zone is Zone.OT and flow.to == "internet":
+                failures.add(base + ("to",), "ot segment has a flow to the internet")
+            if failures:
+                yield failures.violation()  # type: ignore[misc]

@@ -1,0 +1,207 @@
+"""REG: the register itself is readable, consistent and free of secrets (4.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from iotpolicy.models.base import is_slug
+from iotpolicy.register import PEOPLE_FILE, Record, file_subject
+from iotpolicy.rules.base import Context, Violation, rule
+from iotpolicy.secrets import scan_data, scan_text
+from iotpolicy.yamlio import LDict, LList
+
+
+@rule("REG-001", "error", "Every file is valid YAML and matches its model", "4.2.1", "ISO 27001 7.5.3")
+def reg_001(ctx: Context) -> Iterator[Violation]:
+    """A file is not valid YAML or does not match its model: a wrong type, a missing required
+    field, a value outside its vocabulary or an unknown key (a typo such as ``segmnet:``).
+    One finding per problem, at the offending line.
+
+    Passes: ``network: {segment: ot-line1}``. Fails: ``network: {segmnet: ot-line1}``.
+    """
+    for problem in ctx.register.problems:
+        yield Violation(problem.subject, problem.file, problem.line, problem.message)
+
+
+@rule(
+    "REG-002",
+    "error",
+    "Ids are slugs, match their file names and are unique",
+    "4.2.2",
+    "IEC 62443-3-3 SR 7.8",
+)
+def reg_002(ctx: Context) -> Iterator[Violation]:
+    """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``), differs from its file name, or is
+    used again for the same kind of record (person ids in people.yaml included). Every occurrence
+    after the first, in path and line order, gets the finding.
+
+    Passes: ``devices/cam-gate-01.yaml`` with ``id: cam-gate-01``.
+    Fails: ``devices/cam-gate-01.yaml`` with ``id: Cam Gate 1``.
+    """
+    kinds: dict[str, list[Record[Any]]] = {"person": ctx.register.people}
+    kinds.update(ctx.register.records)
+    for records in kinds.values():
+        first_file: dict[str, str] = {}
+        for record in records:
+            raw = record.raw_id
+            if raw is None:
+                continue
+            problems: list[str] = []
+            if not is_slug(raw):
+                problems.append(
+                    "id is not a slug (lower-case letters, digits, '.', '_' and '-', "
+                    "starting with a letter or digit, at most 63 characters)"
+                )
+            stem = record.file.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if record.file != PEOPLE_FILE and raw != stem:
+                problems.append(f"id '{raw}' differs from the file name '{stem}.yaml'")
+            if raw in first_file:
+                problems.append(f"id '{raw}' is already used in {first_file[raw]}")
+            else:
+                first_file[raw] = record.file
+            if problems:
+                yield Violation(record.subject, record.file, record.line("id"), "; ".join(problems))
+
+
+# Reference fields by record kind: (path pattern, target kind). "*" walks every list item.
+_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "device": (
+        (("vendor",), "vendor"),
+        (("owner",), "person"),
+        (("network", "segment"), "segment"),
+        (("network", "access_approved_by"), "person"),
+        (("firmware", "integrity", "verified_by"), "person"),
+        (("changes", "*", "by"), "person"),
+        (("disposal", "by"), "person"),
+    ),
+    "vendor": ((("assessed_by",), "person"),),
+    "segment": ((("flows", "*", "to"), "flow-target"),),
+    "exception": (
+        (("rule",), "rule"),
+        (("subjects", "*"), "subject"),
+        (("approved_by",), "person"),
+    ),
+    "advisory": ((("vendor",), "vendor"),),
+    "incident": ((("devices", "*"), "device"),),
+    "policy": (
+        (("owner",), "person"),
+        (("revisions", "*", "reviewed_by", "*"), "person"),
+        (("revisions", "*", "process_owner"), "person"),
+        (("revisions", "*", "approvals", "*", "by"), "person"),
+    ),
+}
+_TARGET_WORDS = {
+    "vendor": "vendor (vendors/{}.yaml)",
+    "person": "person in people.yaml",
+    "segment": "segment (segments/{}.yaml)",
+    "device": "device (devices/{}.yaml)",
+    "flow-target": "segment id or the word internet",
+    "rule": "rule id of the catalogue (see iotpolicy rules)",
+    "subject": "record id or the word policy",
+}
+
+
+def _walk(data: Any, pattern: tuple[str, ...], path: tuple[str | int, ...] = ()) -> Iterator[
+    tuple[tuple[str | int, ...], Any]
+]:
+    """(path, value) for every value matching ``pattern`` in raw record data."""
+    if not pattern:
+        yield path, data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(data, LList):
+            for index, item in enumerate(data):
+                yield from _walk(item, rest, (*path, index))
+    elif isinstance(data, LDict) and head in data:
+        yield from _walk(data[head], rest, (*path, head))
+
+
+@rule(
+    "REG-003",
+    "error",
+    "Every reference resolves",
+    "4.2.2",
+    "ISO 27001 7.5.3",
+)
+def reg_003(ctx: Context) -> Iterator[Violation]:
+    """A reference does not resolve: a device's vendor, owner or segment, any person field, an
+    exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, an
+    incident's device, or a flow's target (a segment id or ``internet``). One finding per
+    unresolved reference. Records that fail their model still resolve references by their id.
+
+    Passes: ``vendor: siemens`` with ``vendors/siemens.yaml``. Fails: ``vendor: siemes``.
+    """
+    ids: dict[str, set[str]] = {
+        "person": {r.raw_id for r in ctx.register.people if r.raw_id is not None},
+        "rule": set(ctx.known_rules),
+    }
+    for kind in ("vendor", "segment", "device", "exception", "advisory", "incident"):
+        ids[kind] = {r.raw_id for r in ctx.register.of(kind) if r.raw_id is not None}
+    ids["flow-target"] = ids["segment"] | {"internet"}
+    ids["subject"] = set().union(*(ids[k] for k in ids if k not in ("rule", "flow-target")))
+    ids["subject"].add("policy")
+    for record in ctx.register.all_records():
+        for pattern, target in _REFERENCES.get(record.kind, ()):
+            for path, value in _walk(record.data, pattern):
+                if not isinstance(value, str) or not value.strip() or value in ids[target]:
+                    continue
+                field = ".".join(str(p) for p in path)
+                what = _TARGET_WORDS[target].format(value)
+                yield Violation(
+                    record.subject,
+                    record.file,
+                    record.line(*path),
+                    f"{field}: '{value}' is not a known {what}",
+                )
+
+
+@rule(
+    "REG-004",
+    "error",
+    "No credential is stored in the register",
+    "P4S, 5.31",
+    "ISO 27002 5.17, NIST IA-5",
+)
+def reg_004(ctx: Context) -> Iterator[Violation]:
+    """A credential is stored in the register, anywhere in a file's text, comments included: a key
+    whose name contains password, passwd, pwd, secret, token, psk, community, credential,
+    api_key/apikey or private_key (as a whole word between ``_``, ``-`` or the ends) with a
+    non-empty value; a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` in a URL; or text
+    like ``password: x`` / ``password=x`` inside a free-text value. The message never repeats the
+    secret: remove it, rotate it, and keep it in a password manager.
+
+    Passes: ``default_credentials_changed: true``. Fails: ``snmp_community: public``.
+    """
+    by_file: dict[str, list[Record[Any]]] = {}
+    for record in ctx.register.all_records():
+        by_file.setdefault(record.file, []).append(record)
+    for file, text in ctx.register.texts.items():
+        records = by_file.get(file, [])
+        hits = set(scan_text(text))
+        for record in records:
+            hits.update(scan_data(record.data))
+        grouped: dict[str, list[tuple[int, str]]] = {}
+        for line, what in sorted(hits):
+            grouped.setdefault(_subject_at(file, line, records), []).append((line, what))
+        for subject, items in grouped.items():
+            listing = ", ".join(f"{what} (line {line})" for line, what in items)
+            yield Violation(
+                subject,
+                file,
+                items[0][0],
+                f"credential stored in the register: {listing}; remove it from the file and "
+                "its git history, rotate it, and keep it in a password manager",
+            )
+
+
+def _subject_at(file: str, line: int, records: list[Record[Any]]) -> str:
+    """The subject owning ``line`` of ``file``: the person whose entry holds it in people.yaml."""
+    if file == PEOPLE_FILE:
+        owner = "people"
+        for record in records:
+            if record.data.line <= line:
+                owner = record.subject
+        return owner
+    return records[0].subject if records else file_subject(file)

@@ -1,0 +1,73 @@
+"""Recognising credentials stored in the register (REG-004). Pure functions, no I/O.
+
+Nothing here returns the secret itself: only where it is and what kind of thing it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from iotpolicy.yamlio import LDict, LList
+
+_SECRET_WORDS = frozenset(
+    {"password", "passwd", "pwd", "secret", "token", "psk", "community", "credential", "apikey"}
+)
+_EMPTY = frozenset({"", "~", "null", "none", '""', "''"})
+_ASSIGNMENT = re.compile(r"""(?:^|[\s#{,?&;(\-])["']?([A-Za-z0-9_-]+)["']?[ \t]*[:=][ \t]*(.*)""")
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@")
+
+
+def is_secret_key(key: str) -> bool:
+    """True when ``key`` names a credential: password, passwd, pwd, secret, token, psk, community,
+    credential, apikey as a whole part between ``_``/``-`` or the ends, or api_key/private_key."""
+    parts = [p for p in key.lower().replace("-", "_").split("_") if p]
+    if _SECRET_WORDS.intersection(parts):
+        return True
+    pairs = set(zip(parts, parts[1:], strict=False))
+    return ("api", "key") in pairs or ("private", "key") in pairs
+
+
+def is_empty_value(value: Any) -> bool:
+    """True for a missing or blank value (``null``, ``~``, ``""``, empty list or mapping)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() in _EMPTY
+    if isinstance(value, dict | list):
+        return len(value) == 0
+    return False
+
+
+def _text_value(raw: str) -> str:
+    """The value part of ``key: value`` text, without a trailing comment."""
+    return re.split(r"\s#", raw, maxsplit=1)[0].strip()
+
+
+def scan_text(text: str) -> Iterator[tuple[int, str]]:
+    """(line, what) for every credential-looking text, comments included."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _PRIVATE_KEY.search(line):
+            yield number, "a private key block"
+        if _URL_USERINFO.search(line):
+            yield number, "a user:password in a URL"
+        for match in _ASSIGNMENT.finditer(line):
+            key, value = match.group(1), _text_value(match.group(2))
+            if is_secret_key(key) and not is_empty_value(value):
+                yield number, f"a value for '{key}'"
+
+
+def scan_data(data: Any) -> Iterator[tuple[int, str]]:
+    """(line, what) for every key naming a credential that holds a non-empty value."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, LDict):
+            for key, value in node.items():
+                if is_secret_key(key) and not is_empty_value(value):
+                    yield node.key_lines[key], f"a value for '{key}'"
+                stack.append(value)
+        elif isinstance(node, LList):
+            stack.extend(node)

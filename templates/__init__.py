@@ -1,0 +1,1 @@
+"""The built-in Jinja templates, installed as the package ``iotpolicy.templates``."""
