@@ -38,12 +38,20 @@ def render_catalogue(fmt: str, colour: bool = False) -> str:
     if fmt == "markdown":
         return render("rules.md.j2", rules=rules)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=140, force_terminal=colour, no_color=not colour,
-                      color_system="standard" if colour else None, highlight=False)
+    console = Console(
+        file=buffer,
+        width=140,
+        force_terminal=colour,
+        no_color=not colour,
+        color_system="standard" if colour else None,
+        highlight=False,
+    )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("id", "severity", "title", "source", "controls"):
         table.add_column(column, overflow="fold")
     for rule in rules:
-        table.add_row(rule.id, rule.severity_label, rule.title, rule.source, "; ".join(rule.controls))
+        table.add_row(
+            rule.id, rule.severity_label, rule.title, rule.source, "; ".join(rule.controls)
+        )
     console.print(table)
     return buffer.getvalue()

@@ -83,7 +83,7 @@ RegisterOption = typer.Option(
     None,
     "--register",
     envvar="IOTPOLICY_REGISTER",
-    help="Register folder (default: the first folder up from here with policy.yaml, or ./register).",
+    help="Register folder (default: first folder up from here with policy.yaml, or ./register).",
 )
 
 
@@ -106,7 +106,9 @@ def write_output(text: str, output: Path | None) -> None:
 @app.command()
 def check(
     register: str | None = RegisterOption,
-    as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD)."
+    ),
     fmt: CheckFormat = typer.Option(CheckFormat.TEXT, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
@@ -125,7 +127,9 @@ def check(
 
 @app.command("rules")
 def rules_command(
-    fmt: CatalogueFormat = typer.Option(CatalogueFormat.TABLE, "--format", "-f", help="Output format."),
+    fmt: CatalogueFormat = typer.Option(
+        CatalogueFormat.TABLE, "--format", "-f", help="Output format."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the catalogue to FILE."),
 ) -> None:
     """The control catalogue: every rule with its severity, source clause and control mappings."""

@@ -21,8 +21,11 @@ def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
         raise UsageError(
             f"unknown rule id {', '.join(unknown)} (see iotpolicy rules for the catalogue)"
         )
-    return [rule for rule in sorted(RULES.values(), key=lambda r: r.id)
-            if not wanted or rule.id in wanted]
+    return [
+        rule
+        for rule in sorted(RULES.values(), key=lambda r: r.id)
+        if not wanted or rule.id in wanted
+    ]
 
 
 def evaluate(register: Register, as_of: date, rules: list[Rule], label: str) -> CheckResult:

@@ -29,7 +29,8 @@ from iotpolicy.models.base import is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio import LDict, LList, Parsed, read_file
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+B = TypeVar("B", bound=BaseModel)
 
 POLICY_FILE = "policy.yaml"
 PEOPLE_FILE = "people.yaml"
@@ -64,8 +65,8 @@ class Record(Generic[M]):
     """Path relative to the register, ``/``-separated."""
     data: LDict
     """The mapping as read, with line numbers."""
-    model: M | None
-    """The validated model, or None when the record failed its model (REG-001)."""
+    model: M
+    """The validated model; None (in a ``Record[X | None]``) when it failed its model (REG-001)."""
     raw_id: str | None
     """The ``id`` as written when it is text, whether or not the record is valid."""
     subject: str
@@ -108,8 +109,8 @@ class Register:
     """Every record of the register folder, valid or not, and the problems met reading it."""
 
     root: Path
-    policy: Record[Policy] | None = None
-    people: list[Record[Person]] = field(default_factory=list)
+    policy: Record[Policy | None] | None = None
+    people: list[Record[Person | None]] = field(default_factory=list)
     records: dict[str, list[Record[Any]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
@@ -252,8 +253,8 @@ def _load_people(register: Register, data: Any) -> None:
 
 
 def _record(
-    register: Register, kind: str, rel: str, data: Any, model: type[M], fallback: str
-) -> Record[M] | None:
+    register: Register, kind: str, rel: str, data: Any, model: type[B], fallback: str
+) -> Record[B | None] | None:
     """Validate ``data`` against ``model``; problems go to the register, the record is kept."""
     if not isinstance(data, LDict):
         what = "a list" if isinstance(data, LList) else "a single value"
@@ -265,7 +266,7 @@ def _record(
     raw_id = raw if isinstance(raw, str) else None
     subject = "policy" if kind == "policy" else (usable_id(data) or fallback)
     try:
-        instance: M | None = model.model_validate(data)
+        instance: B | None = model.model_validate(data)
     except ValidationError as exc:
         instance = None
         for error in exc.errors(include_url=False, include_input=False):
@@ -273,7 +274,8 @@ def _record(
             if problem is not None:
                 loc = tuple(error["loc"])
                 register.problems.append(Problem(rel, line_at(data, loc), subject, problem))
-    return Record(kind, rel, data, instance, raw_id, subject)
+    record: Record[B | None] = Record(kind, rel, data, instance, raw_id, subject)
+    return record
 
 
 def _describe(error: Any, kind: str, data: LDict) -> str | None:

@@ -40,7 +40,7 @@ class Version:
     def __lt__(self, other: Version) -> bool:
         for mine, theirs in zip(self.parts, other.parts, strict=False):
             if mine != theirs:
-                return mine < theirs  # type: ignore[operator]
+                return mine < theirs
         return len(self.parts) < len(other.parts)
 
     def __repr__(self) -> str:

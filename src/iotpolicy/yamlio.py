@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.cyaml import CParser
+from yaml.cyaml import CParser  # type: ignore[attr-defined]
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
@@ -84,7 +84,7 @@ class Parsed:
     """The decoded text, for scans that read comments too (None when it could not be decoded)."""
 
 
-class _Loader(CParser, BaseResolver):  # type: ignore[misc]
+class _Loader(CParser, BaseResolver):
     """libyaml's parser and composer with a resolver that only tells plain from quoted."""
 
     def __init__(self, text: str) -> None:
@@ -126,7 +126,7 @@ def prescan(text: str) -> list[YamlProblem]:
         for m in _CONTROL.finditer(text)
     ]
     problems += [
-        YamlProblem(line_of(text, m.start()), f"YAML {m.group(1)} directive: register files are YAML 1.2")
+        YamlProblem(line_of(text, m.start()), f"YAML {m.group(1)} directive: use YAML 1.2")
         for m in _DIRECTIVE.finditer(text)
         if m.group(1) != "1.2"
     ]
@@ -159,12 +159,13 @@ def parse_text(text: str) -> Parsed:
 
 
 def _alias_problems(text: str) -> list[YamlProblem]:
-    """One problem per line holding an alias, at the line where it is used (composing shares the anchored node,
-    so only the event stream knows where each alias stands)."""
+    """One problem per line holding an alias (composing shares the anchored node, so only the
+    event stream knows where each alias stands)."""
+    events = yaml.parse(text, Loader=_Loader)  # type: ignore[arg-type]
     lines = {
         event.start_mark.line + 1
-        for event in yaml.parse(text, Loader=_Loader)
-        if isinstance(event, yaml.AliasEvent)
+        for event in events
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None
     }
     return [YamlProblem(line, _ALIAS_MESSAGE) for line in sorted(lines)]
 

@@ -39,13 +39,15 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
         table.add_column("message", overflow="fold", ratio=1)
         for finding in group:
             if finding.suppressed_by:
-                severity = Text(f"{finding.severity.value} (suppressed by {finding.suppressed_by})",
-                                style="dim")
+                severity = Text(
+                    f"{finding.severity.value} (suppressed by {finding.suppressed_by})", style="dim"
+                )
             else:
                 style = "bold red" if finding.severity is Severity.ERROR else "yellow"
                 severity = Text(finding.severity.value, style=style)
-            table.add_row(str(finding.line), severity, finding.rule, finding.subject,
-                          Text(finding.message))
+            table.add_row(
+                str(finding.line), severity, finding.rule, finding.subject, Text(finding.message)
+            )
         console.print(table)
     console.print(Text(summary_line(result), style="bold"))
     return buffer.getvalue()

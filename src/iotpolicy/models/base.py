@@ -1,8 +1,8 @@
 """Scalar types and the base model shared by every record kind.
 
 The loader hands over unresolved YAML 1.2 scalars (``PlainStr`` for unquoted ones), so each type
-here decides what a scalar means: a boolean is only ``true``/``false`` (any case), an integer a plain
-decimal, a date an ISO date (quoted or not), and a text field keeps exactly the characters written.
+here decides what a scalar means: a boolean is only ``true``/``false`` (any case), an integer a
+plain decimal, a date an ISO date (quoted or not), and a text field keeps the characters written.
 Values built in Python (``True``, ``514``, ``date(...)``) are accepted too. No message ever repeats
 the value, so a secret typed into the wrong field is not echoed.
 """
@@ -42,7 +42,7 @@ def to_bool(value: Any) -> bool:
     """``true`` or ``false`` in any case, unquoted; ``yes``/``no``/``on``/``off`` are refused."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and isinstance(value, PlainStr) and value.lower() in ("true", "false"):
+    if isinstance(value, PlainStr) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError("must be true or false")
 
@@ -135,18 +135,26 @@ _TEXT_SCHEMA = {"type": ["string", "number", "boolean"]}
 Text = Annotated[str, PlainValidator(to_text), WithJsonSchema(_TEXT_SCHEMA)]
 Bool = Annotated[bool, PlainValidator(to_bool), WithJsonSchema({"type": "boolean"})]
 Int = Annotated[int, PlainValidator(to_int), WithJsonSchema({"type": "integer"})]
-Count = Annotated[int, PlainValidator(_non_negative), WithJsonSchema({"type": "integer", "minimum": 0})]
-Date = Annotated[dt.date, PlainValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})]
+Count = Annotated[
+    int, PlainValidator(_non_negative), WithJsonSchema({"type": "integer", "minimum": 0})
+]
+Date = Annotated[
+    dt.date, PlainValidator(to_date), WithJsonSchema({"type": "string", "format": "date"})
+]
 Word = Annotated[
     str, PlainValidator(to_word), WithJsonSchema({"type": "string", "pattern": WORD.pattern})
 ]
 IpAddress = Annotated[str, PlainValidator(to_ip), WithJsonSchema({"type": "string"})]
 Cidr = Annotated[str, PlainValidator(to_cidr), WithJsonSchema({"type": "string"})]
-Mac = Annotated[str, PlainValidator(to_mac), WithJsonSchema({"type": "string", "pattern": _MAC.pattern})]
+Mac = Annotated[
+    str, PlainValidator(to_mac), WithJsonSchema({"type": "string", "pattern": _MAC.pattern})
+]
 Port = Annotated[
     int | str,
     PlainValidator(to_port),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": 65535}, {"const": "any"}]}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 65535}, {"const": "any"}]}
+    ),
 ]
 
 

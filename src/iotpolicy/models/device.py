@@ -45,7 +45,9 @@ class Service(Model):
 class Hardening(Model):
     """Secure-deployment facts (3.1)."""
 
-    default_credentials_changed: Bool | None = Field(None, description="Factory credentials changed.")
+    default_credentials_changed: Bool | None = Field(
+        None, description="Factory credentials changed."
+    )
     credentials_changed_on: Date | None = Field(None, description="When they were changed.")
     unused_services_disabled: Bool | None = Field(None, description="Unused services disabled.")
     services: tuple[Service, ...] = Field((), description="Services that stay enabled.")

@@ -15,18 +15,26 @@ class Settings(Model):
     """Tunable limits of the policy; every key optional, defaults as in the policy text."""
 
     review_interval_months: Count = Field(12, description="Months between policy reviews (9.1.1).")
-    review_warning_days: Count = Field(30, description="Warn this many days before a review is due.")
+    review_warning_days: Count = Field(
+        30, description="Warn this many days before a review is due."
+    )
     approved_remote_access: tuple[Word, ...] = Field(
         DEFAULT_REMOTE_ACCESS, description="Remote-access methods the policy allows (P9S)."
     )
     insecure_services: tuple[Word, ...] = Field(
         DEFAULT_INSECURE_SERVICES, description="Services that must not stay enabled (3.1)."
     )
-    end_of_support_warning_days: Count = Field(180, description="Warn this long before end of support.")
-    vendor_assessment_max_age_months: Count = Field(12, description="Re-assess vendors this often (4.1.3).")
+    end_of_support_warning_days: Count = Field(
+        180, description="Warn this long before end of support."
+    )
+    vendor_assessment_max_age_months: Count = Field(
+        12, description="Re-assess vendors this often (4.1.3)."
+    )
     backup_max_age_days: Count = Field(90, description="Maximum age of an OT configuration backup.")
     exception_max_days: Count = Field(365, description="Longest an exception may last.")
-    exception_warning_days: Count = Field(30, description="Warn this long before an exception expires.")
+    exception_warning_days: Count = Field(
+        30, description="Warn this long before an exception expires."
+    )
     max_admin_accounts: Count = Field(2, description="Most admin accounts a device may have.")
 
 
@@ -49,7 +57,7 @@ class Communication(Model):
 class Revision(Model):
     """One approved (or pending) version of the policy document."""
 
-    number: Text = Field(description="Version number, e.g. \"1.1\".")
+    number: Text = Field(description='Version number, e.g. "1.1".')
     date: Date = Field(description="Date of the revision.")
     trigger: Trigger | None = Field(None, description="What caused the revision (9.2).")
     changes: Text | None = Field(None, description="Summary of what changed.")

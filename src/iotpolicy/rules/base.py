@@ -207,7 +207,7 @@ class Context:
     @cached_property
     def active_devices(self) -> list[Record[Device]]:
         """Valid devices whose status is active."""
-        return [r for r in self.devices if r.model is not None and r.model.status is Status.ACTIVE]
+        return [r for r in self.devices if r.model.status is Status.ACTIVE]
 
     @cached_property
     def segments(self) -> dict[str, Segment]:
@@ -231,4 +231,6 @@ def _dedent(text: str) -> str:
     lines = text.strip("\n").splitlines()
     indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
     cut = min(indents, default=0)
-    return "\n".join([lines[0].strip(), *(line[cut:] for line in lines[1:])]).strip() if lines else ""
+    return (
+        "\n".join([lines[0].strip(), *(line[cut:] for line in lines[1:])]).strip() if lines else ""
+    )

@@ -48,7 +48,7 @@ def seg_002(ctx: Context) -> Iterator[Violation]:
     expected = {Category.OT: Zone.OT, Category.IOT: Zone.IOT}
     for record in ctx.active_devices:
         device = record.model
-        segment = ctx.segments.get(device.network.segment) if device.network else None
+        segment = ctx.segments.get(device.network.segment or "") if device.network else None
         if segment is None:
             continue
         if segment.zone is not expected[device.category]:

@@ -16,7 +16,9 @@ from iotpolicy.versions import Version
 def _policy(ctx: Context) -> Record[Policy] | None:
     """The valid policy record, or None."""
     record = ctx.register.policy
-    return record if record is not None and record.model is not None else None
+    if record is None or record.model is None:
+        return None
+    return record  # type: ignore[return-value]
 
 
 def in_force(ctx: Context) -> tuple[Record[Policy], int, Revision] | None:
@@ -116,17 +118,17 @@ def pol_003(ctx: Context) -> Iterator[Violation]:
             yield _trigger(record, ("commissioned_on",),
                            f"new device type '{record.model.type}' since revision "
                            f"{revision.number} (commissioned {when}): review trigger 9.2.2")
-    for record in ctx.valid("advisory"):
-        received = record.model.received_on
+    for advisory in ctx.valid("advisory"):
+        received = advisory.model.received_on
         if received is not None and start < received <= end:
-            yield _trigger(record, ("received_on",),
+            yield _trigger(advisory, ("received_on",),
                            f"advisory received on {received}, after revision {revision.number}: "
                            "review trigger 9.2.3")
-    for record in ctx.valid("incident"):
-        when = record.model.date
+    for incident in ctx.valid("incident"):
+        when = incident.model.date
         if start < when <= end:
-            what = record.model.kind.value.replace("-", " ")
-            yield _trigger(record, ("date",),
+            what = incident.model.kind.value.replace("-", " ")
+            yield _trigger(incident, ("date",),
                            f"{what} on {when}, after revision {revision.number}: "
                            "review trigger 9.2.4")
 

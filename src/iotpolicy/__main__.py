@@ -1,0 +1,5 @@
+"""``python -m iotpolicy``."""
+
+from iotpolicy.cli import main
+
+main()
