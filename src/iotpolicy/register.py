@@ -78,7 +78,8 @@ class Record(Generic[M]):
 
 
 def line_at(data: Any, path: Sequence[str | int]) -> int:
-    """Line of the deepest existing key or item along ``path`` (the record's first line at worst)."""
+    """Line of the deepest existing key or item along ``path`` (the record's first line at
+    worst)."""
     line = data.line if isinstance(data, LDict | LList) else 1
     node = data
     for step in path:
@@ -158,11 +159,14 @@ def load_register(root: Path) -> Register:
     register = Register(root=root)
     policy_file = _read(register, POLICY_FILE)
     if policy_file is not None:
-        register.policy = _record(register, "policy", POLICY_FILE, policy_file.data, Policy, "policy")
+        refused = _refused(policy_file)
+        register.policy = _record(
+            register, "policy", POLICY_FILE, policy_file.data, Policy, "policy", refused
+        )
     if (root / PEOPLE_FILE).exists():
         people_file = _read(register, PEOPLE_FILE)
         if people_file is not None:
-            _load_people(register, people_file.data)
+            _load_people(register, people_file)
     for kind, (folder, model) in FOLDERS.items():
         records: list[Record[Any]] = []
         for rel in _record_files(register, folder):
@@ -171,7 +175,7 @@ def load_register(root: Path) -> Register:
             parsed = _read(register, rel)
             if parsed is not None:
                 stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
-                record = _record(register, kind, rel, parsed.data, model, stem)
+                record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
                 if record is not None:
                     records.append(record)
         register.records[kind] = records
@@ -234,7 +238,14 @@ def usable_id(data: Any) -> str | None:
     return raw if isinstance(raw, str) and is_slug(raw) else None
 
 
-def _load_people(register: Register, data: Any) -> None:
+def _refused(parsed: Parsed, first: int = 1, last: float = float("inf")) -> bool:
+    """True when the loader refused part of lines ``first``..``last`` (a tag, an alias, a duplicate
+    key ...): the data read there is incomplete, so the record cannot count as valid."""
+    return any(first <= problem.line <= last for problem in parsed.problems)
+
+
+def _load_people(register: Register, parsed: Parsed) -> None:
+    data = parsed.data
     if not isinstance(data, LList):
         line = data.line if isinstance(data, LDict) else 1
         register.problems.append(
@@ -244,22 +255,35 @@ def _load_people(register: Register, data: Any) -> None:
     for index, item in enumerate(data):
         if not isinstance(item, LDict):
             register.problems.append(
-                Problem(PEOPLE_FILE, data.item_lines[index], "people", "each person must be a mapping")
+                Problem(
+                    PEOPLE_FILE, data.item_lines[index], "people", "each person must be a mapping"
+                )
             )
             continue
-        record = _record(register, "person", PEOPLE_FILE, item, Person, "people")
+        last = data.item_lines[index + 1] - 1 if index + 1 < len(data) else float("inf")
+        refused = _refused(parsed, data.item_lines[index], last)
+        record = _record(register, "person", PEOPLE_FILE, item, Person, "people", refused)
         if record is not None:
             register.people.append(record)
 
 
 def _record(
-    register: Register, kind: str, rel: str, data: Any, model: type[B], fallback: str
+    register: Register,
+    kind: str,
+    rel: str,
+    data: Any,
+    model: type[B],
+    fallback: str,
+    refused: bool = False,
 ) -> Record[B | None] | None:
-    """Validate ``data`` against ``model``; problems go to the register, the record is kept."""
+    """Validate ``data`` against ``model``; problems go to the register, the record is kept.
+    ``refused``: the loader already refused part of it (REG-001), so it has no valid model."""
     if not isinstance(data, LDict):
         what = "a list" if isinstance(data, LList) else "a single value"
         register.problems.append(
-            Problem(rel, 1, fallback, f"the file holds {what}; a {kind} record is a mapping of keys")
+            Problem(
+                rel, 1, fallback, f"the file holds {what}; a {kind} record is a mapping of keys"
+            )
         )
         return None
     raw = data.get("id")
@@ -274,6 +298,8 @@ def _record(
             if problem is not None:
                 loc = tuple(error["loc"])
                 register.problems.append(Problem(rel, line_at(data, loc), subject, problem))
+    if refused:
+        instance = None
     record: Record[B | None] = Record(kind, rel, data, instance, raw_id, subject)
     return record
 

@@ -5,6 +5,7 @@ Nothing here returns the secret itself: only where it is and what kind of thing 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -14,8 +15,12 @@ from iotpolicy.yamlio import LDict, LList
 _SECRET_WORDS = frozenset(
     {"password", "passwd", "pwd", "secret", "token", "psk", "community", "credential", "apikey"}
 )
-_EMPTY = frozenset({"", "~", "null", "none", '""', "''"})
-_ASSIGNMENT = re.compile(r"""(?:^|[\s#{,?&;(\-])["']?([A-Za-z0-9_-]+)["']?[ \t]*[:=][ \t]*(.*)""")
+_EMPTY = frozenset({"", "~", "null", "none", "[]", "{}"})
+# The value is only looked at (lookahead), never consumed, so a later ``key: value`` on the same
+# line (a comment after a field, ``password=x`` inside a free-text value) is still found.
+_ASSIGNMENT = re.compile(
+    r"""(?:^|(?<=[\s#{,?&;(\-]))["']?([A-Za-z0-9_-]+)["']?[ \t]*[:=][ \t]*(?=(.*))"""
+)
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@")
 
@@ -26,7 +31,7 @@ def is_secret_key(key: str) -> bool:
     parts = [p for p in key.lower().replace("-", "_").split("_") if p]
     if _SECRET_WORDS.intersection(parts):
         return True
-    pairs = set(zip(parts, parts[1:], strict=False))
+    pairs = set(itertools.pairwise(parts))
     return ("api", "key") in pairs or ("private", "key") in pairs
 
 
@@ -35,7 +40,10 @@ def is_empty_value(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip().lower() in _EMPTY
+        text = value.strip()
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+            text = text[1:-1].strip()  # a quoted blank, as the text scan sees it
+        return text.lower() in _EMPTY
     if isinstance(value, dict | list):
         return len(value) == 0
     return False
@@ -48,7 +56,9 @@ def _text_value(raw: str) -> str:
 
 def scan_text(text: str) -> Iterator[tuple[int, str]]:
     """(line, what) for every credential-looking text, comments included."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at LF only, as the loader counts them (splitlines() would also break at U+2028,
+    # form feeds ..., shifting every later line number).
+    for number, line in enumerate(text.split("\n"), start=1):
         if _PRIVATE_KEY.search(line):
             yield number, "a private key block"
         if _URL_USERINFO.search(line):

@@ -1,8 +1,8 @@
 """Version comparison and version ranges, as controls.md defines them.
 
 A leading ``v``/``V`` is dropped; parts split on ``.``, ``-`` and ``_`` compare numerically when
-numeric, as (case-insensitive) text otherwise, a number below a text, and a prefix below the longer
-version: ``4.10`` > ``4.9``, ``V4.5`` == ``4.5``, ``4.5`` < ``4.5.1``.
+numeric (ASCII digits only), as (case-insensitive) text otherwise, a number below a text, and a
+prefix below the longer version: ``4.10`` > ``4.9``, ``V4.5`` == ``4.5``, ``4.5`` < ``4.5.1``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Version:
         if stripped[:1] in ("v", "V"):
             stripped = stripped[1:]
         self.parts: tuple[tuple[int, int | str], ...] = tuple(
-            (0, int(part)) if part.isdigit() else (1, part.lower())
+            (0, int(part)) if part.isascii() and part.isdigit() else (1, part.lower())
             for part in _SPLIT.split(stripped)
             if part != ""
         )

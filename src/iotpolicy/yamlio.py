@@ -147,7 +147,9 @@ def parse_text(text: str) -> Parsed:
         return Parsed(None, (YamlProblem(line, f"invalid YAML: {what}"),), text)
     except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
         return Parsed(None, (YamlProblem(1, f"invalid YAML: {type(exc).__name__}"),), text)
-    if node is None:
+    if node is None or (node.tag == _PLAIN and node.value in _NULLS):
+        # A lone ``---``, ``~`` or ``null`` holds no record either; without a problem the file
+        # would silently vanish from the register.
         return Parsed(None, (YamlProblem(1, "file is empty"),), text)
     builder = _Builder()
     data = builder.build(node, 0)

@@ -12,7 +12,13 @@ from iotpolicy.secrets import scan_data, scan_text
 from iotpolicy.yamlio import LDict, LList
 
 
-@rule("REG-001", "error", "Every file is valid YAML and matches its model", "4.2.1", "ISO 27001 7.5.3")
+@rule(
+    "REG-001",
+    "error",
+    "Every file is valid YAML and matches its model",
+    "4.2.1",
+    "ISO 27001 7.5.3",
+)
 def reg_001(ctx: Context) -> Iterator[Violation]:
     """A file is not valid YAML or does not match its model: a wrong type, a missing required
     field, a value outside its vocabulary or an unknown key (a typo such as ``segmnet:``).
@@ -102,9 +108,9 @@ _TARGET_WORDS = {
 }
 
 
-def _walk(data: Any, pattern: tuple[str, ...], path: tuple[str | int, ...] = ()) -> Iterator[
-    tuple[tuple[str | int, ...], Any]
-]:
+def _walk(
+    data: Any, pattern: tuple[str, ...], path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """(path, value) for every value matching ``pattern`` in raw record data."""
     if not pattern:
         yield path, data
