@@ -82,6 +82,11 @@ remote_maintenance: {{allowed: true, method: jump-host, supervised: true}}
 """
 
 
+def mac(index: int) -> str:
+    """A locally administered MAC address derived from ``index``."""
+    return "02:00:" + ":".join(f"{index >> shift & 255:02x}" for shift in (24, 16, 8, 0))
+
+
 def device(index: int, rng: random.Random, segments: dict[str, list[int]]) -> str:
     """One device file (~1.4 KB); about 5% carry a deliberate finding."""
     kind, category, vendor_id, model = TYPES[index % len(TYPES)]
@@ -113,7 +118,7 @@ commissioned_on: 2025-0{index % 9 + 1}-15
 network:
   segment: {category}-{seg_index:02d}
   ip: {ip}
-  mac: "02:00:{index >> 24 & 255:02x}:{index >> 16 & 255:02x}:{index >> 8 & 255:02x}:{index & 255:02x}"
+  mac: "{mac(index)}"
   access_approved_by: gm-1
   access_approved_on: 2025-01-02
 hardening:
@@ -140,7 +145,8 @@ end_of_support: 2031-12-31
 documentation: [docs/{kind}.pdf]
 changes:
   - {{date: 2025-0{index % 9 + 1}-15, kind: commissioning, by: ops-1}}
-  - {{date: 2025-11-01, kind: firmware-update, by: ops-1, from_version: "2.0.0", to_version: "{version}"}}
+  - {{date: 2025-11-01, kind: firmware-update, by: ops-1, from_version: "2.0.0",
+     to_version: "{version}"}}
 """
 
 

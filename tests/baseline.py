@@ -29,7 +29,11 @@ _POLICY: dict[str, Any] = {
             "reviewed_by": ["ole-hansen"],
             "process_owner": "ole-hansen",
             "approvals": [{"by": "anna-berg", "title": "General Manager", "date": "2024-12-18"}],
-            "communicated": {"on": "2025-01-06", "channels": ["email"], "audience": ["staff", "vendors"]},
+            "communicated": {
+                "on": "2025-01-06",
+                "channels": ["email"],
+                "audience": ["staff", "vendors"],
+            },
         },
         {
             "number": "1.1",
@@ -39,47 +43,108 @@ _POLICY: dict[str, Any] = {
             "reviewed_by": ["ole-hansen"],
             "process_owner": "ole-hansen",
             "approvals": [{"by": "anna-berg", "title": "General Manager", "date": "2026-05-28"}],
-            "communicated": {"on": "2026-06-03", "channels": ["email"], "audience": ["staff", "vendors"]},
+            "communicated": {
+                "on": "2026-06-03",
+                "channels": ["email"],
+                "audience": ["staff", "vendors"],
+            },
         },
     ],
 }
 
 _PEOPLE: list[dict[str, Any]] = [
-    {"id": "anna-berg", "name": "Anna Berg", "title": "General Manager", "roles": ["general-manager"]},
-    {"id": "ole-hansen", "name": "Ole Hansen", "title": "Operations Manager",
-     "roles": ["operations-manager"]},
+    {
+        "id": "anna-berg",
+        "name": "Anna Berg",
+        "title": "General Manager",
+        "roles": ["general-manager"],
+    },
+    {
+        "id": "ole-hansen",
+        "name": "Ole Hansen",
+        "title": "Operations Manager",
+        "roles": ["operations-manager"],
+    },
 ]
 
 _SEGMENTS: dict[str, dict[str, Any]] = {
     "ot-line1": {
-        "id": "ot-line1", "name": "Line 1 control network", "zone": "ot", "site": "main-plant",
-        "vlan": 120, "cidr": "10.20.1.0/24",
-        "flows": [{"to": "mgmt", "service": "syslog", "port": 514, "protocol": "udp",
-                   "purpose": "Central logging"}],
+        "id": "ot-line1",
+        "name": "Line 1 control network",
+        "zone": "ot",
+        "site": "main-plant",
+        "vlan": 120,
+        "cidr": "10.20.1.0/24",
+        "flows": [
+            {
+                "to": "mgmt",
+                "service": "syslog",
+                "port": 514,
+                "protocol": "udp",
+                "purpose": "Central logging",
+            }
+        ],
     },
     "iot-cams": {
-        "id": "iot-cams", "name": "Cameras", "zone": "iot", "site": "main-plant", "vlan": 130,
+        "id": "iot-cams",
+        "name": "Cameras",
+        "zone": "iot",
+        "site": "main-plant",
+        "vlan": 130,
         "cidr": "10.30.1.0/24",
-        "flows": [{"to": "mgmt", "service": "syslog", "port": 514, "protocol": "udp",
-                   "purpose": "Central logging"}],
+        "flows": [
+            {
+                "to": "mgmt",
+                "service": "syslog",
+                "port": 514,
+                "protocol": "udp",
+                "purpose": "Central logging",
+            }
+        ],
     },
     "mgmt": {"id": "mgmt", "name": "Management", "zone": "management", "cidr": "10.10.0.0/24"},
-    "office": {"id": "office", "name": "Office LAN", "zone": "corporate", "cidr": "10.40.0.0/16",
-               "flows": [{"to": "internet", "service": "https", "port": 443, "protocol": "tcp",
-                          "purpose": "Web browsing"}]},
+    "office": {
+        "id": "office",
+        "name": "Office LAN",
+        "zone": "corporate",
+        "cidr": "10.40.0.0/16",
+        "flows": [
+            {
+                "to": "internet",
+                "service": "https",
+                "port": 443,
+                "protocol": "tcp",
+                "purpose": "Web browsing",
+            }
+        ],
+    },
 }
 
 _VENDORS: dict[str, dict[str, Any]] = {
     "siemens": {
-        "id": "siemens", "name": "Siemens AG", "security_contact": "productcert@siemens.com",
-        "agreement": {"reference": "MSA-2023-07", "signed_on": "2023-07-01", "security_clauses": True},
-        "assessed_on": "2026-06-02", "assessed_by": "anna-berg",
+        "id": "siemens",
+        "name": "Siemens AG",
+        "security_contact": "productcert@siemens.com",
+        "agreement": {
+            "reference": "MSA-2023-07",
+            "signed_on": "2023-07-01",
+            "security_clauses": True,
+        },
+        "assessed_on": "2026-06-02",
+        "assessed_by": "anna-berg",
         "remote_maintenance": {"allowed": True, "method": "jump-host", "supervised": True},
     },
     "axis": {
-        "id": "axis", "name": "Axis Communications", "security_contact": "security@axis.com",
-        "agreement": {"reference": "AX-2024-01", "signed_on": "2024-01-10", "security_clauses": True},
-        "assessed_on": "2026-03-01", "assessed_by": "anna-berg",
+        "id": "axis",
+        "name": "Axis Communications",
+        "security_contact": "security@axis.com",
+        "agreement": {
+            "reference": "AX-2024-01",
+            "signed_on": "2024-01-10",
+            "security_clauses": True,
+        },
+        "assessed_on": "2026-03-01",
+        "assessed_by": "anna-berg",
         "remote_maintenance": {"allowed": False},
     },
 }
@@ -98,29 +163,59 @@ def _device(**overrides: Any) -> dict[str, Any]:
         "owner": "ole-hansen",
         "location": {"site": "main-plant", "area": "Hall A"},
         "commissioned_on": "2024-03-12",
-        "network": {"segment": "ot-line1", "ip": "10.20.1.10", "mac": "00:1b:1b:12:34:56",
-                    "access_approved_by": "anna-berg", "access_approved_on": "2024-03-01"},
+        "network": {
+            "segment": "ot-line1",
+            "ip": "10.20.1.10",
+            "mac": "00:1b:1b:12:34:56",
+            "access_approved_by": "anna-berg",
+            "access_approved_on": "2024-03-01",
+        },
         "hardening": {
             "default_credentials_changed": True,
             "credentials_changed_on": "2024-03-10",
             "unused_services_disabled": True,
-            "services": [{"name": "s7comm", "port": 102, "protocol": "tcp",
-                          "justification": "Engineering access from the jump host"}],
+            "services": [
+                {
+                    "name": "s7comm",
+                    "port": 102,
+                    "protocol": "tcp",
+                    "justification": "Engineering access from the jump host",
+                }
+            ],
         },
-        "access": {"accounts": [{"name": "ole-admin", "role": "admin", "shared": False}],
-                   "remote_access": "jump-host"},
-        "firmware": {"version": "4.5.2", "updated_on": "2024-11-02",
-                     "integrity": {"method": "vendor-signature", "verified_on": "2024-11-02",
-                                   "verified_by": "ole-hansen"}},
+        "access": {
+            "accounts": [{"name": "ole-admin", "role": "admin", "shared": False}],
+            "remote_access": "jump-host",
+        },
+        "firmware": {
+            "version": "4.5.2",
+            "updated_on": "2024-11-02",
+            "integrity": {
+                "method": "vendor-signature",
+                "verified_on": "2024-11-02",
+                "verified_by": "ole-hansen",
+            },
+        },
         "monitoring": {"logging": True, "destination": "syslog.mgmt.acme.internal"},
         "backup": {"last_config_backup": "2026-10-01"},
         "personal_data": {"processes": False},
         "end_of_support": "2030-12-31",
         "documentation": ["docs/plc/s7-1200-hardening.pdf"],
         "changes": [
-            {"date": "2024-03-12", "kind": "commissioning", "summary": "Installed.", "by": "ole-hansen"},
-            {"date": "2024-11-02", "kind": "firmware-update", "summary": "Update.", "by": "ole-hansen",
-             "from_version": "4.5.0", "to_version": "4.5.2"},
+            {
+                "date": "2024-03-12",
+                "kind": "commissioning",
+                "summary": "Installed.",
+                "by": "ole-hansen",
+            },
+            {
+                "date": "2024-11-02",
+                "kind": "firmware-update",
+                "summary": "Update.",
+                "by": "ole-hansen",
+                "from_version": "4.5.0",
+                "to_version": "4.5.2",
+            },
         ],
     }
     device.update(overrides)
@@ -130,28 +225,62 @@ def _device(**overrides: Any) -> dict[str, Any]:
 _DEVICES: dict[str, dict[str, Any]] = {
     "plc-01": _device(),
     "cam-01": _device(
-        id="cam-01", name="Gate camera", category="iot", type="camera", vendor="axis",
-        model="AXIS P3245-LVE", serial="ACCC8E000001",
-        network={"segment": "iot-cams", "ip": "10.30.1.21", "mac": "ac:cc:8e:00:00:01",
-                 "access_approved_by": "anna-berg", "access_approved_on": "2024-03-01"},
-        hardening={"default_credentials_changed": True, "credentials_changed_on": "2024-03-10",
-                   "unused_services_disabled": True,
-                   "services": [{"name": "https", "port": 443, "protocol": "tcp",
-                                 "justification": "Video management"}]},
-        access={"accounts": [{"name": "vms", "role": "service", "shared": False}],
-                "remote_access": "none"},
-        firmware={"version": "11.2.5", "updated_on": "2024-11-02",
-                  "integrity": {"method": "sha256", "verified_on": "2024-11-02"}},
+        id="cam-01",
+        name="Gate camera",
+        category="iot",
+        type="camera",
+        vendor="axis",
+        model="AXIS P3245-LVE",
+        serial="ACCC8E000001",
+        network={
+            "segment": "iot-cams",
+            "ip": "10.30.1.21",
+            "mac": "ac:cc:8e:00:00:01",
+            "access_approved_by": "anna-berg",
+            "access_approved_on": "2024-03-01",
+        },
+        hardening={
+            "default_credentials_changed": True,
+            "credentials_changed_on": "2024-03-10",
+            "unused_services_disabled": True,
+            "services": [
+                {
+                    "name": "https",
+                    "port": 443,
+                    "protocol": "tcp",
+                    "justification": "Video management",
+                }
+            ],
+        },
+        access={
+            "accounts": [{"name": "vms", "role": "service", "shared": False}],
+            "remote_access": "none",
+        },
+        firmware={
+            "version": "11.2.5",
+            "updated_on": "2024-11-02",
+            "integrity": {"method": "sha256", "verified_on": "2024-11-02"},
+        },
         backup=None,
         personal_data={"processes": True, "dpia": "DPIA-2024-03", "retention_days": 30},
         changes=[
             {"date": "2024-03-12", "kind": "commissioning", "by": "ole-hansen"},
-            {"date": "2024-11-02", "kind": "firmware-update", "by": "ole-hansen",
-             "from_version": "11.1.0", "to_version": "11.2.5"},
+            {
+                "date": "2024-11-02",
+                "kind": "firmware-update",
+                "by": "ole-hansen",
+                "from_version": "11.1.0",
+                "to_version": "11.2.5",
+            },
         ],
     ),
-    "sensor-02": {"id": "sensor-02", "name": "Planned humidity sensor", "category": "ot",
-                  "type": "sensor", "status": "planned"},
+    "sensor-02": {
+        "id": "sensor-02",
+        "name": "Planned humidity sensor",
+        "category": "ot",
+        "type": "sensor",
+        "status": "planned",
+    },
 }
 
 

@@ -102,7 +102,9 @@ def make_register(tmp_path: Path) -> Callable[..., Path]:
 def check_json(cli: Callable[..., Run], make_register: Callable[..., Path]) -> Callable[..., Any]:
     """Build a register with edits, run check --format json on it, return (exit code, document)."""
 
-    def run(edits: dict[str, Any] | None = None, *extra: str, as_of: str = AS_OF.isoformat()) -> Any:
+    def run(
+        edits: dict[str, Any] | None = None, *extra: str, as_of: str = AS_OF.isoformat()
+    ) -> Any:
         root = make_register(edits)
         result = cli("check", "--register", str(root), "--as-of", as_of, "--format", "json", *extra)
         assert result.exit_code in (0, 1), result.stderr

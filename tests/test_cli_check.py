@@ -120,7 +120,10 @@ def test_register_is_found_from_a_subfolder_and_from_the_environment(
     fallback = subprocess.run(command, cwd=root.parent, env=env, capture_output=True, text=True)
     assert fallback.returncode == 2  # tmp folder has neither policy.yaml nor ./register
     by_env = subprocess.run(
-        command, cwd=tmp_path, env={**env, "IOTPOLICY_REGISTER": str(root)}, capture_output=True,
+        command,
+        cwd=tmp_path,
+        env={**env, "IOTPOLICY_REGISTER": str(root)},
+        capture_output=True,
         text=True,
     )
     assert by_env.returncode == 1
@@ -153,7 +156,9 @@ def test_text_format_groups_by_file_without_colour(
     assert "\x1b[" not in run.stdout
     lines = run.stdout.splitlines()
     assert lines[0] == "devices/plc-01.yaml"
-    assert any("SEG-001" in line and "active device has no network segment" in line for line in lines)
+    assert any(
+        "SEG-001" in line and "active device has no network segment" in line for line in lines
+    )
     assert lines[-1] == "1 error, 1 warning, 0 suppressed; 3 devices checked as of 2026-11-25"
 
 

@@ -271,7 +271,6 @@ def test_malformed_ranges_never_match(expression: str) -> None:
     assert in_range("4.5.1", expression) is False
 
 
-
 @pytest.mark.parametrize("text", ["4.5.²", "4.5.①", "4.5.٣", "4.5.²0"])
 def test_non_ascii_digits_are_text_not_a_crash(text: str) -> None:
     """Regression: ``str.isdigit`` accepts ``²`` and ``①``, which ``int`` rejects; such a part

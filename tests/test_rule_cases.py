@@ -71,9 +71,7 @@ def _matches(finding: dict[str, Any], want: dict[str, Any]) -> bool:
                 return False
         elif finding.get(key) != value:
             return False
-    if "suppressed_by" not in want and finding["suppressed_by"] is not None:
-        return False
-    return True
+    return not ("suppressed_by" not in want and finding["suppressed_by"] is not None)
 
 
 def test_every_rule_has_a_passing_and_a_failing_case() -> None:

@@ -72,7 +72,8 @@ def acc_002(ctx: Context) -> Iterator[Violation]:
         changed_on = hardening.credentials_changed_on if hardening else None
         if changed_on is None:
             failures.add(
-                ("hardening", "credentials_changed_on"), "hardening.credentials_changed_on is missing"
+                ("hardening", "credentials_changed_on"),
+                "hardening.credentials_changed_on is missing",
             )
         elif device.commissioned_on and changed_on > device.commissioned_on:
             failures.add(

@@ -30,8 +30,13 @@ def valid_exceptions(ctx: Context) -> list[PolicyException]:
     return sorted(found, key=lambda e: e.id)
 
 
-@rule("EXC-001", "error / warning", "Exceptions are approved, limited and current",
-      "ISO 27001 6.1.3", "ISO 27001 6.1.3")
+@rule(
+    "EXC-001",
+    "error / warning",
+    "Exceptions are approved, limited and current",
+    "ISO 27001 6.1.3",
+    "ISO 27001 6.1.3",
+)
 def exc_001(ctx: Context) -> Iterator[Violation]:
     """An exception is not approved by a GM, lacks ``approved_on`` or ``expires_on``, lasts longer
     than settings.exception_max_days (default 365), or has expired (error); it expires within
@@ -46,7 +51,9 @@ def exc_001(ctx: Context) -> Iterator[Violation]:
         if not ctx.is_gm(exception.approved_by):
             failures.add(
                 ("approved_by",),
-                "not approved by a general manager" if exception.approved_by else "approved_by is missing",
+                "not approved by a general manager"
+                if exception.approved_by
+                else "approved_by is missing",
             )
         approved, expires = exception.approved_on, exception.expires_on
         if approved is None:

@@ -35,13 +35,16 @@ def lif_001(ctx: Context) -> Iterator[Violation]:
         if notices:
             failures.add(
                 ("end_of_support",),
-                "end of life announced by open advisory " + ", ".join(sorted(a.id for a in notices)),
+                "end of life announced by open advisory "
+                + ", ".join(sorted(a.id for a in notices)),
             )
         if end is not None and ctx.as_of > end:
             failures.add(("end_of_support",), f"end of support passed on {end}")
         elif end is not None and within(end, ctx.as_of, days):
             failures.add(
-                ("end_of_support",), f"end of support on {end}, within {days} days", Severity.WARNING
+                ("end_of_support",),
+                f"end of support on {end}, within {days} days",
+                Severity.WARNING,
             )
         elif end is None and not notices:
             failures.add(("end_of_support",), "end of support is unknown", Severity.WARNING)

@@ -49,7 +49,9 @@ def prv_001(ctx: Context) -> Iterator[Violation]:
         if not (data and data.processes is True):
             continue
         if not present(data.dpia):
-            failures.add(("personal_data", "dpia"), "processes personal data without a DPIA reference")
+            failures.add(
+                ("personal_data", "dpia"), "processes personal data without a DPIA reference"
+            )
         if data.retention_days is None:
             failures.add(
                 ("personal_data", "retention_days"),

@@ -128,16 +128,16 @@ def seg_004(ctx: Context) -> Iterator[Violation]:
                 value = getattr(flow, name)
                 text = str(getattr(value, "value", value)) if value is not None else ""
                 if not present(text):
-                    failures.add(base + (name,), f"flow to '{flow.to}' has no {name}")
+                    failures.add((*base, name), f"flow to '{flow.to}' has no {name}")
                 elif norm(text) == "any":
-                    failures.add(base + (name,), f"flow to '{flow.to}' allows any {name}")
+                    failures.add((*base, name), f"flow to '{flow.to}' allows any {name}")
             target = ctx.segments.get(flow.to)
             if segment.zone in (Zone.GUEST, Zone.CORPORATE) and target and target.zone is Zone.OT:
                 failures.add(
-                    base + ("to",),
+                    (*base, "to"),
                     f"{segment.zone.value} segment has a flow to ot segment '{target.id}'",
                 )
             if segment.zone is Zone.OT and flow.to == "internet":
-                failures.add(base + ("to",), "ot segment has a flow to the internet")
+                failures.add((*base, "to"), "ot segment has a flow to the internet")
             if failures:
                 yield failures.violation()  # type: ignore[misc]

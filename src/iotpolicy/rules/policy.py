@@ -30,8 +30,13 @@ def in_force(ctx: Context) -> tuple[Record[Policy], int, Revision] | None:
     return record, index, record.model.revisions[index]
 
 
-@rule("POL-001", "error", "The policy in force is approved by the General Manager", "4.1.2",
-      "ISO 27001 5.2")
+@rule(
+    "POL-001",
+    "error",
+    "The policy in force is approved by the General Manager",
+    "4.1.2",
+    "ISO 27001 5.2",
+)
 def pol_001(ctx: Context) -> Iterator[Violation]:
     """The revision in force (the last of ``revisions``) has no approval by a GM.
 
@@ -52,8 +57,9 @@ def pol_001(ctx: Context) -> Iterator[Violation]:
         yield failures.violation()  # type: ignore[misc]
 
 
-@rule("POL-002", "error / warning", "The policy is reviewed every year", "9.1.1",
-      "ISO 27001 5.2, 9.3")
+@rule(
+    "POL-002", "error / warning", "The policy is reviewed every year", "9.1.1", "ISO 27001 5.2, 9.3"
+)
 def pol_002(ctx: Context) -> Iterator[Violation]:
     """settings.review_interval_months (default 12) calendar months after the revision in force's
     ``date`` have passed (error), or that due date is within settings.review_warning_days
@@ -84,8 +90,13 @@ def pol_002(ctx: Context) -> Iterator[Violation]:
         yield failures.violation()  # type: ignore[misc]
 
 
-@rule("POL-003", "warning", "A review trigger has fired since the revision in force", "9.2",
-      "ISO 27001 6.1, 10.1")
+@rule(
+    "POL-003",
+    "warning",
+    "A review trigger has fired since the revision in force",
+    "9.2",
+    "ISO 27001 6.1, 10.1",
+)
 def pol_003(ctx: Context) -> Iterator[Violation]:
     """Since the revision in force (dated after its ``date`` and on or before the as-of date): a
     device type appeared that no device commissioned on or before the revision date had (9.2.2;
@@ -115,22 +126,30 @@ def pol_003(ctx: Context) -> Iterator[Violation]:
                 first_of_type[norm(device.type)] = key
     for device_type, (when, _, record) in sorted(first_of_type.items()):
         if device_type not in known:
-            yield _trigger(record, ("commissioned_on",),
-                           f"new device type '{record.model.type}' since revision "
-                           f"{revision.number} (commissioned {when}): review trigger 9.2.2")
+            yield _trigger(
+                record,
+                ("commissioned_on",),
+                f"new device type '{record.model.type}' since revision "
+                f"{revision.number} (commissioned {when}): review trigger 9.2.2",
+            )
     for advisory in ctx.valid("advisory"):
         received = advisory.model.received_on
         if received is not None and start < received <= end:
-            yield _trigger(advisory, ("received_on",),
-                           f"advisory received on {received}, after revision {revision.number}: "
-                           "review trigger 9.2.3")
+            yield _trigger(
+                advisory,
+                ("received_on",),
+                f"advisory received on {received}, after revision {revision.number}: "
+                "review trigger 9.2.3",
+            )
     for incident in ctx.valid("incident"):
         when = incident.model.date
         if start < when <= end:
             what = incident.model.kind.value.replace("-", " ")
-            yield _trigger(incident, ("date",),
-                           f"{what} on {when}, after revision {revision.number}: "
-                           "review trigger 9.2.4")
+            yield _trigger(
+                incident,
+                ("date",),
+                f"{what} on {when}, after revision {revision.number}: review trigger 9.2.4",
+            )
 
 
 def _trigger(record: Record[Any], path: tuple[str, ...], message: str) -> Violation:
@@ -139,8 +158,9 @@ def _trigger(record: Record[Any], path: tuple[str, ...], message: str) -> Violat
     return failures.violation()  # type: ignore[return-value]
 
 
-@rule("POL-004", "error", "The revision history is complete and ordered", "9.3.1",
-      "ISO 27001 7.5.3")
+@rule(
+    "POL-004", "error", "The revision history is complete and ordered", "9.3.1", "ISO 27001 7.5.3"
+)
 def pol_004(ctx: Context) -> Iterator[Violation]:
     """The revision history is empty or malformed: version numbers do not increase, a date is
     earlier than the previous revision's, or a revision lacks ``changes``, ``reviewed_by`` or
@@ -177,8 +197,13 @@ def pol_004(ctx: Context) -> Iterator[Violation]:
         yield failures.violation()  # type: ignore[misc]
 
 
-@rule("POL-005", "warning", "The policy in force is communicated to staff and vendors", "9.4",
-      "ISO 27001 7.4")
+@rule(
+    "POL-005",
+    "warning",
+    "The policy in force is communicated to staff and vendors",
+    "9.4",
+    "ISO 27001 7.4",
+)
 def pol_005(ctx: Context) -> Iterator[Violation]:
     """The revision in force has no ``communicated`` record reaching both ``staff`` and
     ``vendors`` (its ``audience``).

@@ -33,9 +33,7 @@ def ven_001(ctx: Context) -> Iterator[Violation]:
             if agreement.signed_on is None:
                 failures.add(("agreement", "signed_on"), "agreement has no signed_on date")
             if agreement.security_clauses is not True:
-                failures.add(
-                    ("agreement", "security_clauses"), "agreement has no security clauses"
-                )
+                failures.add(("agreement", "security_clauses"), "agreement has no security clauses")
         if failures:
             yield failures.violation()  # type: ignore[misc]
 
@@ -68,7 +66,9 @@ def ven_002(ctx: Context) -> Iterator[Violation]:
         if not ctx.is_gm(vendor.assessed_by):
             failures.add(
                 ("assessed_by",),
-                "assessed_by is not a general manager" if vendor.assessed_by else "assessed_by is missing",
+                "assessed_by is not a general manager"
+                if vendor.assessed_by
+                else "assessed_by is missing",
             )
         if failures:
             yield failures.violation()  # type: ignore[misc]
@@ -100,6 +100,8 @@ def ven_003(ctx: Context) -> Iterator[Violation]:
                 f"({', '.join(sorted(approved))})",
             )
         if remote.supervised is not True:
-            failures.add(("remote_maintenance", "supervised"), "remote maintenance is not supervised")
+            failures.add(
+                ("remote_maintenance", "supervised"), "remote maintenance is not supervised"
+            )
         if failures:
             yield failures.violation()  # type: ignore[misc]
