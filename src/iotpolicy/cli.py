@@ -21,7 +21,7 @@ from iotpolicy.catalogue import render_catalogue
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, IotpolicyError
 from iotpolicy.formats import FORMATS
-from iotpolicy.register import find_register, load_register
+from iotpolicy.register import collector_paused, find_register, load_register
 from iotpolicy.yamlio import atomic_write_text
 
 app = typer.Typer(
@@ -119,7 +119,8 @@ def check(
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
-        result = evaluate(load_register(root), day, rules, _register_label(register, root))
+        with collector_paused():
+            result = evaluate(load_register(root), day, rules, _register_label(register, root))
         colour = output is None and use_colour(sys.stdout)
         write_output(FORMATS[fmt.value](result, colour), output)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)

@@ -6,6 +6,8 @@ line and subject, and one broken file never stops the others from being read.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -154,8 +156,30 @@ def find_register(explicit: str | None, cwd: Path | None = None) -> Path:
     )
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while records pile up.
+
+    Loading creates millions of small objects that all stay alive; each automatic collection walks
+    them again, which made loading 10,000 devices about twice as slow. Nothing created here forms
+    lasting cycles, and the collector is restored (and runs as usual) afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_register(root: Path) -> Register:
     """Read and validate every file of the register at ``root``."""
+    with collector_paused():
+        return _load(root)
+
+
+def _load(root: Path) -> Register:
     register = Register(root=root)
     policy_file = _read(register, POLICY_FILE)
     if policy_file is not None:

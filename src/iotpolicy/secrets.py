@@ -21,8 +21,19 @@ _EMPTY = frozenset({"", "~", "null", "none", "[]", "{}"})
 _ASSIGNMENT = re.compile(
     r"""(?:^|(?<=[\s#{,?&;(\-]))["']?([A-Za-z0-9_-]+)["']?[ \t]*[:=][ \t]*(?=(.*))"""
 )
+_CANDIDATE = re.compile(
+    r"(?<![a-z0-9])(?:password|passwd|pwd|secret|token|psk|community|credential|apikey"
+    r"|api[_-]key|private[_-]key)(?![a-z0-9])|://[^\s/@]*@|private key",
+    re.IGNORECASE,
+)
+"""Anything REG-004 could report contains a match: files without one are not scanned further."""
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@")
+
+
+def may_hold_secret(text: str) -> bool:
+    """False when ``text`` certainly holds no credential (the fast path for almost every file)."""
+    return _CANDIDATE.search(text) is not None
 
 
 def is_secret_key(key: str) -> bool:

@@ -47,10 +47,8 @@ class LDict(dict[str, Any]):
 
     __slots__ = ("key_lines", "line")
 
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.key_lines: dict[str, int] = {}
+    line: int
+    key_lines: dict[str, int]
 
 
 class LList(list[Any]):
@@ -58,10 +56,8 @@ class LList(list[Any]):
 
     __slots__ = ("item_lines", "line")
 
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.item_lines: list[int] = []
+    line: int
+    item_lines: list[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,38 +197,46 @@ class _Builder:
         self.problems.append(YamlProblem(node.start_mark.line + 1, message))
 
     def build(self, node: Node, depth: int) -> Any:
-        if id(node) in self._seen:
+        """The data of ``node``; refused parts become None and a problem."""
+        seen = self._seen
+        if id(node) in seen:
             self.aliased = True
             self._refuse(node, _ALIAS_MESSAGE)
             return None
-        self._seen.add(id(node))
-        if node.tag not in (_PLAIN, _QUOTED, _MAP, _SEQ):
-            self._refuse(node, f"tag {node.tag!r} is not allowed: only plain data is register data")
+        seen.add(id(node))
+        tag = node.tag
+        if tag == _PLAIN:
+            value = node.value
+            return None if value in _NULLS else PlainStr(value)
+        if tag == _QUOTED:
+            return str(node.value)
+        if tag not in (_MAP, _SEQ):
+            self._refuse(node, f"tag {tag!r} is not allowed: only plain data is register data")
             return None
         if depth > MAX_DEPTH:
             self._refuse(node, f"nesting deeper than {MAX_DEPTH} levels")
             return None
-        if isinstance(node, ScalarNode):
-            if node.tag == _QUOTED:
-                return str(node.value)
-            return None if node.value in _NULLS else PlainStr(node.value)
-        if isinstance(node, SequenceNode):
-            seq = LList(node.start_mark.line + 1)
-            for item in node.value:
-                seq.append(self.build(item, depth + 1))
-                seq.item_lines.append(item.start_mark.line + 1)
+        depth += 1
+        if tag == _SEQ:
+            seq = LList()
+            seq.line = node.start_mark.line + 1
+            seq.item_lines = [item.start_mark.line + 1 for item in node.value]
+            seq.extend([self.build(item, depth) for item in node.value])
             return seq
-        mapping = LDict(node.start_mark.line + 1)
+        mapping = LDict()
+        mapping.line = node.start_mark.line + 1
+        key_lines: dict[str, int] = {}
+        mapping.key_lines = key_lines
         for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in (_PLAIN, _QUOTED):
+            if key_node.tag not in (_PLAIN, _QUOTED) or not isinstance(key_node, ScalarNode):
                 self._refuse(key_node, "a key must be plain text")
                 continue
             key = str(key_node.value)
-            if key in mapping:
+            if key in key_lines:
                 self._refuse(key_node, f"duplicate key '{key}'")
                 continue
-            mapping[key] = self.build(value_node, depth + 1)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
+            mapping[key] = self.build(value_node, depth)
+            key_lines[key] = key_node.start_mark.line + 1
         return mapping
 
 
