@@ -119,6 +119,9 @@ class Register:
     texts: dict[str, str] = field(default_factory=dict)
     """Decoded text of every readable file, by relative path (for the secret scan)."""
     device_files: int = 0
+    unreadable: dict[str, set[str]] = field(default_factory=dict)
+    """Kind -> file stems of record files that could not be read as a record at all; their
+    stems stand in for their ids when references are resolved (no REG-003 cascade)."""
 
     def of(self, kind: str) -> list[Record[Any]]:
         """Records of one kind (``device``, ``vendor`` ...), in path order."""
@@ -197,11 +200,14 @@ def _load(root: Path) -> Register:
             if kind == "device":
                 register.device_files += 1
             parsed = _read(register, rel)
+            stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+            record = None
             if parsed is not None:
-                stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
                 record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
-                if record is not None:
-                    records.append(record)
+            if record is None:
+                register.unreadable.setdefault(kind, set()).add(stem)
+            else:
+                records.append(record)
         register.records[kind] = records
     return register
 
@@ -212,7 +218,6 @@ def _record_files(register: Register, folder: str) -> list[str]:
     if not directory.is_dir():
         return []
     found: list[str] = []
-    root = register.root.resolve()
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         rel = f"{folder}/{entry.name}"
         if entry.name.startswith(".") or not entry.name.endswith((".yaml", ".yml")):
@@ -223,11 +228,6 @@ def _record_files(register: Register, folder: str) -> list[str]:
                 Problem(rel, 1, stem, "record files must end in .yaml; this file is not read")
             )
             continue
-        if entry.is_symlink() and not Path(entry.path).resolve().is_relative_to(root):
-            register.problems.append(
-                Problem(rel, 1, stem, "symbolic link to a file outside the register; not read")
-            )
-            continue
         if not entry.is_file():
             continue
         found.append(rel)
@@ -235,8 +235,14 @@ def _record_files(register: Register, folder: str) -> list[str]:
 
 
 def _read(register: Register, rel: str) -> Parsed | None:
-    """Parse one file, recording its problems; None when it holds no usable data."""
-    parsed = read_file(register.root / rel)
+    """Parse one file, recording its problems; None when it holds no usable data. A file (or a
+    folder) that is a symbolic link to somewhere outside the register is not read."""
+    path = register.root / rel
+    if not path.resolve().is_relative_to(register.root.resolve()):
+        message = "symbolic link to a file outside the register; not read"
+        register.problems.append(Problem(rel, 1, file_subject(rel), message))
+        return None
+    parsed = read_file(path)
     if parsed.text is not None:
         register.texts[rel] = parsed.text
     subject = file_subject(rel, parsed.data)

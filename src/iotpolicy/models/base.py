@@ -106,14 +106,19 @@ def to_mac(value: Any) -> str:
     return text
 
 
+def to_port_number(value: Any) -> int:
+    """A port number 0-65535."""
+    port = to_int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError("must be a port number from 0 to 65535")
+    return port
+
+
 def to_port(value: Any) -> int | str:
     """A port number 0-65535, or the word ``any`` (which SEG-004 reports)."""
     if isinstance(value, str) and value.strip().lower() == "any":
         return "any"
-    port = to_int(value)
-    if not 0 <= port <= 65535:
-        raise ValueError("must be a port number from 0 to 65535 (or any)")
-    return port
+    return to_port_number(value)
 
 
 def _kind(value: Any) -> str:
@@ -149,12 +154,12 @@ Cidr = Annotated[str, PlainValidator(to_cidr), WithJsonSchema({"type": "string"}
 Mac = Annotated[
     str, PlainValidator(to_mac), WithJsonSchema({"type": "string", "pattern": _MAC.pattern})
 ]
+_PORT_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 65535}
+PortNumber = Annotated[int, PlainValidator(to_port_number), WithJsonSchema(_PORT_SCHEMA)]
 Port = Annotated[
     int | str,
     PlainValidator(to_port),
-    WithJsonSchema(
-        {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 65535}, {"const": "any"}]}
-    ),
+    WithJsonSchema({"anyOf": [_PORT_SCHEMA, {"const": "any"}]}),
 ]
 
 

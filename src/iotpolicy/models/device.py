@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from iotpolicy.models.base import Bool, Count, Date, Int, IpAddress, Mac, Model, Text, Word
+from iotpolicy.models.base import (
+    Bool,
+    Count,
+    Date,
+    IpAddress,
+    Mac,
+    Model,
+    PortNumber,
+    Text,
+    Word,
+)
 from iotpolicy.models.enums import (
     AccountRole,
     Category,
@@ -37,7 +47,7 @@ class Service(Model):
     """A service left enabled, with its reason."""
 
     name: Word = Field(description="Service name, lower case (s7comm, https, telnet ...).")
-    port: Int | None = Field(None, description="Port number.")
+    port: PortNumber | None = Field(None, description="Port number.")
     protocol: Protocol | None = Field(None, description="tcp or udp.")
     justification: Text | None = Field(None, description="Why it stays enabled.")
 

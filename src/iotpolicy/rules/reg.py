@@ -135,7 +135,8 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
     """A reference does not resolve: a device's vendor, owner or segment, any person field, an
     exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, an
     incident's device, or a flow's target (a segment id or ``internet``). One finding per
-    unresolved reference. Records that fail their model still resolve references by their id.
+    unresolved reference. Records that fail their model still resolve references by their id,
+    and a file that cannot be read as a record at all by its file name.
 
     Passes: ``vendor: siemens`` with ``vendors/siemens.yaml``. Fails: ``vendor: siemes``.
     """
@@ -145,6 +146,7 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
     }
     for kind in ("vendor", "segment", "device", "exception", "advisory", "incident"):
         ids[kind] = {r.raw_id for r in ctx.register.of(kind) if r.raw_id is not None}
+        ids[kind] |= ctx.register.unreadable.get(kind, set())
     ids["flow-target"] = ids["segment"] | {"internet"}
     ids["subject"] = set().union(*(ids[k] for k in ids if k not in ("rule", "flow-target")))
     ids["subject"].add("policy")
