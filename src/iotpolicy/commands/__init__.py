@@ -1,0 +1,1 @@
+"""The CLI commands, one module per group; each registers its commands on ``iotpolicy.app.app``."""
