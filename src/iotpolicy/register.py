@@ -45,6 +45,19 @@ FOLDERS: dict[str, tuple[str, type[BaseModel]]] = {
     "incident": ("incidents", Incident),
 }
 """Record kind -> (folder, model) for the one-file-per-record kinds."""
+SCHEMA_FOLDER = "schemas"
+"""Folder of the register where ``iotpolicy schema`` writes ``<kind>.schema.json`` for editors."""
+
+
+def schema_comment(rel: str) -> str:
+    """The first line of a file written by the tool at ``rel`` (relative to the register), pointing
+    editors (yaml-language-server: VS Code and others) at the schema of its record kind."""
+    kind = {POLICY_FILE: "policy", PEOPLE_FILE: "people"}.get(rel)
+    if kind is None:
+        folder = rel.split("/", 1)[0]
+        kind = next(k for k, (f, _) in FOLDERS.items() if f == folder)
+    up = "../" * rel.count("/")
+    return f"# yaml-language-server: $schema={up}{SCHEMA_FOLDER}/{kind}.schema.json"
 
 
 @dataclass(frozen=True, slots=True)
