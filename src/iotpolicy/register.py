@@ -281,10 +281,10 @@ def usable_id(data: Any) -> str | None:
     return raw if isinstance(raw, str) and is_slug(raw) else None
 
 
-def _refused(parsed: Parsed, first: int = 1, last: float = float("inf")) -> bool:
-    """True when the loader refused part of lines ``first``..``last`` (a tag, an alias, a duplicate
+def _refused(parsed: Parsed, first: int = 1, last: float = float("inf")) -> frozenset[int]:
+    """Lines in ``first``..``last`` where the loader refused something (a tag, an alias, a duplicate
     key ...): the data read there is incomplete, so the record cannot count as valid."""
-    return any(first <= problem.line <= last for problem in parsed.problems)
+    return frozenset(p.line for p in parsed.problems if first <= p.line <= last)
 
 
 def _load_people(register: Register, parsed: Parsed) -> None:
@@ -317,10 +317,12 @@ def _record(
     data: Any,
     model: type[B],
     fallback: str,
-    refused: bool = False,
+    refused: frozenset[int] = frozenset(),
 ) -> Record[B | None] | None:
     """Validate ``data`` against ``model``; problems go to the register, the record is kept.
-    ``refused``: the loader already refused part of it (REG-001), so it has no valid model."""
+    ``refused``: lines where the loader already refused part of it (REG-001): the record has no
+    valid model, and the model's complaints about the values on those lines (a refused value
+    reads as empty) are not repeated."""
     if not isinstance(data, LDict):
         what = "a list" if isinstance(data, LList) else "a single value"
         register.problems.append(
@@ -339,8 +341,9 @@ def _record(
         for error in exc.errors(include_url=False, include_input=False):
             problem = _describe(error, kind, data)
             if problem is not None:
-                loc = tuple(error["loc"])
-                register.problems.append(Problem(rel, line_at(data, loc), subject, problem))
+                line = line_at(data, tuple(error["loc"]))
+                if line not in refused or error["type"] == "extra_forbidden":
+                    register.problems.append(Problem(rel, line, subject, problem))
     if refused:
         instance = None
     record: Record[B | None] = Record(kind, rel, data, instance, raw_id, subject)

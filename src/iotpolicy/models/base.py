@@ -122,6 +122,8 @@ def to_port(value: Any) -> int | str:
 
 
 def _kind(value: Any) -> str:
+    if value is None:
+        return "empty value"
     if isinstance(value, dict):
         return "mapping"
     if isinstance(value, list):
