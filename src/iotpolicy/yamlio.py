@@ -138,7 +138,8 @@ def parse_text(text: str) -> Parsed:
         node = _Loader(text).get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        # libyaml places an unexpected end of the stream one line past the last line.
+        line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else 1
         what = exc.problem or exc.context or "invalid YAML"
         return Parsed(None, (YamlProblem(line, f"invalid YAML: {what}"),), text)
     except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
