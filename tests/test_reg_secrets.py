@@ -34,6 +34,10 @@ LEAK_CASES: dict[str, dict[str, Any]] = {
     "apikey": {SENSOR: {"apikey": SECRET}},
     "private_key": {SENSOR: {"private_key": SECRET}},
     "token": {SENSOR: {"token": SECRET}},
+    "wpa_key": {SENSOR: {"wpa_key": SECRET}},
+    "wifi-passphrase": {SENSOR: {"wifi-passphrase": SECRET}},
+    "login-pair": {SENSOR: {"notes": f"Factory login admin/{SECRET} until commissioning"}},
+    "root-pair": {SENSOR: {"notes": f"Console (root / {SECRET})"}},
     "list-value": {SENSOR: {"snmp_community": [SECRET, "public"]}},
     "mapping-value": {SENSOR: {"api_key": {"primary": SECRET}}},
     "account-password": {"devices/plc-01.yaml": {"access.accounts.0.password": SECRET}},
@@ -97,6 +101,22 @@ def test_the_secret_never_appears_in_an_output_file(
         run, _ = check(edits, fmt, "--output", str(out))
         assert run.stdout == ""
         assert_no_leak(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("notes: factory login admin/admin", True),
+        ("notes: guest/guest on the kiosk", True),
+        ("notes: (root/1234)", True),
+        ("notes: admin/operator roles are separate", False),
+        ("notes: user/viewer accounts", False),
+        ("advisory_feed: https://example.com/en/support/product-support/advisories", False),
+        ("path: /srv/admin/config", False),
+    ],
+)
+def test_user_password_pairs_in_free_text(text: str, found: bool) -> None:
+    assert bool(list(scan_text(text))) is found
 
 
 def test_a_wrongly_typed_secret_is_not_echoed_by_reg_001(

@@ -13,8 +13,21 @@ from typing import Any
 from iotpolicy.yamlio import LDict, LList
 
 _SECRET_WORDS = frozenset(
-    {"password", "passwd", "pwd", "secret", "token", "psk", "community", "credential", "apikey"}
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "psk",
+        "wpa",
+        "community",
+        "credential",
+        "apikey",
+    }
 )
+"""The contract's words (controls.md REG-004), plus passphrase and wpa (Wi-Fi keys)."""
 _EMPTY = frozenset({"", "~", "null", "none", "[]", "{}"})
 # The value is only looked at (lookahead), never consumed, so a later ``key: value`` on the same
 # line (a comment after a field, ``password=x`` inside a free-text value) is still found.
@@ -22,11 +35,20 @@ _ASSIGNMENT = re.compile(
     r"""(?:^|(?<=[\s#{,?&;(\-]))["']?([A-Za-z0-9_-]+)["']?[ \t]*[:=][ \t]*(?=(.*))"""
 )
 _CANDIDATE = re.compile(
-    r"(?<![a-z0-9])(?:password|passwd|pwd|secret|token|psk|community|credential|apikey"
-    r"|api[_-]key|private[_-]key)(?![a-z0-9])|://[^\s/@]*@|private key",
+    r"(?<![a-z0-9])(?:password|passwd|pwd|passphrase|secret|token|psk|wpa|community|credential"
+    r"|apikey|api[_-]key|private[_-]key)(?![a-z0-9])|://[^\s/@]*@|private key"
+    r"|(?<![a-z0-9])(?:admin|administrator|root|user|guest|operator|service|support|default)"
+    r"\s*/",
     re.IGNORECASE,
 )
 """Anything REG-004 could report contains a match: files without one are not scanned further."""
+_ACCOUNT_WORDS = r"admin|administrator|root|user|guest|operator|service|support|default"
+_LOGIN_PAIR = re.compile(
+    rf"""(?:^|(?<=[\s(:,'"]))({_ACCOUNT_WORDS})\s*/\s*([^\s/,;:()\[\]{{}}]+)""",
+    re.IGNORECASE,
+)
+"""``admin/admin``, ``root/1234``: a user name and a password written as a pair in free text."""
+_ROLE_WORDS = frozenset(_ACCOUNT_WORDS.split("|")) | {"viewer", "operators", "users", "staff"}
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@")
 
@@ -78,6 +100,16 @@ def scan_text(text: str) -> Iterator[tuple[int, str]]:
             key, value = match.group(1), _text_value(match.group(2))
             if is_secret_key(key) and not is_empty_value(value):
                 yield number, f"a value for '{key}'"
+        if any(_is_login_pair(m.group(1), m.group(2)) for m in _LOGIN_PAIR.finditer(line)):
+            yield number, "a user/password pair in text"
+
+
+def _is_login_pair(first: str, second: str) -> bool:
+    """True when the part after ``admin/`` looks like a password rather than another role
+    (``admin/operator`` names two roles; ``admin/admin``, ``guest/guest``, ``root/1234`` are
+    logins)."""
+    word = second.strip(".'\"").lower()
+    return bool(word) and (word == first.lower() or word not in _ROLE_WORDS)
 
 
 def scan_data(data: Any) -> Iterator[tuple[int, str]]:

@@ -177,8 +177,10 @@ def reg_004(ctx: Context) -> Iterator[Violation]:
     whose name contains password, passwd, pwd, secret, token, psk, community, credential,
     api_key/apikey or private_key (as a whole word between ``_``, ``-`` or the ends) with a
     non-empty value; a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` in a URL; or text
-    like ``password: x`` / ``password=x`` inside a free-text value. The message never repeats the
-    secret: remove it, rotate it, and keep it in a password manager.
+    like ``password: x`` / ``password=x`` inside a free-text value. Beyond the contract, the
+    words passphrase and wpa count too, and so do user/password pairs written in free text
+    (``admin/admin``, ``root/1234``; ``admin/operator`` names two roles and does not). The message
+    never repeats the secret: remove it, rotate it, and keep it in a password manager.
 
     Passes: ``default_credentials_changed: true``. Fails: ``snmp_community: public``.
     """
