@@ -35,6 +35,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except IotpolicyError as exc:
+        for line in exc.details:
+            typer.echo(line, err=True)
         typer.echo(f"iotpolicy: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except OSError as exc:

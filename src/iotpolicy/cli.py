@@ -11,7 +11,15 @@ import sys
 import typer
 
 from iotpolicy.app import app
-from iotpolicy.commands import check  # noqa: F401  (registers check and rules)
+from iotpolicy.commands import (
+    check,  # noqa: F401  (registers check and rules)
+    edit,  # noqa: F401  (registers add-*, record-change and retire)
+    export,  # noqa: F401  (registers export oscal)
+    init,  # noqa: F401  (registers init)
+    realworld,  # noqa: F401  (registers import devices, export devices, reconcile, advisories)
+    report,  # noqa: F401  (registers report and history)
+    schema,  # noqa: F401  (registers schema)
+)
 
 # New command modules are imported here, one line each.
 

@@ -11,9 +11,15 @@ EXIT_USAGE = 2
 
 
 class IotpolicyError(Exception):
-    """A user-facing error: printed as one line, then the process exits with ``exit_code``."""
+    """A user-facing error: printed as one line (after its ``details``, one line per problem),
+    then the process exits with ``exit_code``."""
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, details: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.details = details
+        """One line per problem (``file:line: field: what``), printed before the message."""
 
 
 class UsageError(IotpolicyError):
@@ -30,3 +36,7 @@ class RefusedError(IotpolicyError):
     """The action would leave the register invalid, so nothing was written."""
 
     exit_code = EXIT_FINDINGS
+
+
+class RegisterLocked(UsageError):
+    """Another iotpolicy command holds the register's write lock for too long."""

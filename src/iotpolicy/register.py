@@ -6,6 +6,7 @@ line and subject, and one broken file never stops the others from being read.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import os
@@ -29,7 +30,7 @@ from iotpolicy.models import (
 )
 from iotpolicy.models.base import is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
-from iotpolicy.yamlio import LDict, LList, Parsed, read_file
+from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file
 
 M = TypeVar("M")
 B = TypeVar("B", bound=BaseModel)
@@ -207,22 +208,76 @@ def _load(root: Path) -> Register:
         people_file = _read(register, PEOPLE_FILE)
         if people_file is not None:
             _load_people(register, people_file)
-    for kind, (folder, model) in FOLDERS.items():
-        records: list[Record[Any]] = []
+    for kind, (folder, _) in FOLDERS.items():
+        register.records[kind] = []
         for rel in _record_files(register, folder):
             if kind == "device":
                 register.device_files += 1
-            parsed = _read(register, rel)
-            stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
-            record = None
-            if parsed is not None:
-                record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
-            if record is None:
-                register.unreadable.setdefault(kind, set()).add(stem)
-            else:
-                records.append(record)
-        register.records[kind] = records
+            _add_record_file(register, kind, rel, _read(register, rel))
     return register
+
+
+def _add_record_file(register: Register, kind: str, rel: str, parsed: Parsed | None) -> None:
+    """Validate one record file's content and add it to the register (or to its unreadable
+    files), keeping the records in path order."""
+    stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
+    record = None
+    if parsed is not None:
+        model = FOLDERS[kind][1]
+        record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
+    if record is None:
+        register.unreadable.setdefault(kind, set()).add(stem)
+        return
+    records = register.records.setdefault(kind, [])
+    if records and records[-1].file > rel:
+        bisect.insort(records, record, key=lambda r: r.file)
+    else:
+        records.append(record)
+
+
+def with_file(register: Register, rel: str, text: str) -> Register:
+    """A copy of ``register`` in which the file ``rel`` (relative, ``/``-separated) holds
+    ``text``; nothing is written. The editing commands check a change this way, with exactly
+    the reading and validation ``check`` uses, before they write it."""
+    copy = Register(
+        root=register.root,
+        policy=register.policy,
+        people=list(register.people),
+        records={
+            kind: [r for r in records if r.file != rel]
+            for kind, records in register.records.items()
+        },
+        problems=[p for p in register.problems if p.file != rel],
+        texts={**register.texts, rel: text},
+        device_files=register.device_files,
+        unreadable={kind: set(stems) for kind, stems in register.unreadable.items()},
+    )
+    read = parse_text(text)
+    subject = file_subject(rel, read.data)
+    copy.problems.extend(Problem(rel, p.line, subject, p.message) for p in read.problems)
+    parsed = read if read.data is not None else None
+    if rel == POLICY_FILE:
+        copy.policy = None
+        if parsed is not None:
+            copy.policy = _record(
+                copy, "policy", rel, parsed.data, Policy, "policy", _refused(parsed)
+            )
+    elif rel == PEOPLE_FILE:
+        copy.people = []
+        if parsed is not None:
+            _load_people(copy, parsed)
+    else:
+        folder, name = rel.split("/", 1)
+        kind = next(k for k, (f, _) in FOLDERS.items() if f == folder)
+        stem = name.removesuffix(".yaml")
+        known = {r.file for r in register.of(kind)} | {
+            f"{folder}/{s}.yaml" for s in register.unreadable.get(kind, set())
+        }
+        copy.unreadable.get(kind, set()).discard(stem)
+        if kind == "device" and rel not in known:
+            copy.device_files += 1
+        _add_record_file(copy, kind, rel, parsed)
+    return copy
 
 
 def _record_files(register: Register, folder: str) -> list[str]:

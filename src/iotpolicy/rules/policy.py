@@ -9,7 +9,7 @@ from iotpolicy.dates import add_months, within
 from iotpolicy.findings import Severity
 from iotpolicy.models import Policy, Revision
 from iotpolicy.register import Record
-from iotpolicy.rules.base import Context, Failures, Violation, norm, rule
+from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 from iotpolicy.versions import Version
 
 
@@ -52,7 +52,7 @@ def pol_001(ctx: Context) -> Iterator[Violation]:
         failures.add(
             ("revisions", index, "approvals"),
             f"revision {revision.number} in force has no approval by a general manager; "
-            "approve it (iotpolicy review) before relying on it",
+            f"approve it (iotpolicy review) before relying on it{_no_gm_hint(ctx)}",
         )
         yield failures.violation()  # type: ignore[misc]
 
@@ -152,6 +152,13 @@ def pol_003(ctx: Context) -> Iterator[Violation]:
             )
 
 
+def _no_gm_hint(ctx: Context) -> str:
+    """The step before any approval when people.yaml names no general manager."""
+    if ctx.gms:
+        return ""
+    return "; first add the General Manager: iotpolicy add-person --role general-manager"
+
+
 def _trigger(record: Record[Any], path: tuple[str, ...], message: str) -> Violation:
     failures = Failures(record)
     failures.add(path, message)
@@ -175,7 +182,11 @@ def pol_004(ctx: Context) -> Iterator[Violation]:
     failures = Failures(record)
     revisions = record.model.revisions
     if not revisions:
-        failures.add(("revisions",), "the revision history is empty; approve revision 1.0")
+        failures.add(
+            ("revisions",),
+            "the revision history is empty; approve revision 1.0 with iotpolicy review"
+            + _no_gm_hint(ctx),
+        )
     for index, revision in enumerate(revisions):
         if index:
             previous = revisions[index - 1]
@@ -189,10 +200,16 @@ def pol_004(ctx: Context) -> Iterator[Violation]:
                     ("revisions", index, "date"),
                     f"revision {revision.number} is dated before revision {previous.number}",
                 )
-        for name in ("changes", "reviewed_by", "approvals"):
-            value = getattr(revision, name)
-            if not (value.strip() if isinstance(value, str) else value):
-                failures.add(("revisions", index, name), f"revision {revision.number} lacks {name}")
+        lacking = [
+            name
+            for name in ("changes", "reviewed_by", "approvals")
+            if not present(getattr(revision, name))
+        ]
+        for name in lacking:
+            message = f"revision {revision.number} lacks {name}"
+            if name == lacking[-1] and index == len(revisions) - 1 and name != "changes":
+                message += " (iotpolicy review records the review and the approval)"
+            failures.add(("revisions", index, name), message)
     if failures:
         yield failures.violation()  # type: ignore[misc]
 

@@ -1,0 +1,346 @@
+"""The editing commands: ``add-device``, ``add-vendor``, ``add-segment``, ``add-person``,
+``add-exception``, ``record-change`` and ``retire``.
+
+Thin on purpose: options (one per field of :mod:`iotpolicy.fields`, added by :func:`with_fields`)
+and prompts become values, :mod:`iotpolicy.editing` checks and writes them, this module prints
+what happened. Prompts appear only when standard input is a terminal, or with ``--interactive``
+(or ``IOTPOLICY_INTERACTIVE=1``); ``--no-interactive`` never prompts.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from iotpolicy.app import RegisterOption, app, user_errors
+from iotpolicy.completion import (
+    complete_device_id,
+    complete_record_id,
+    complete_rule_id,
+    complete_segment_id,
+    complete_vendor_id,
+)
+from iotpolicy.editing import (
+    CHANGE_FIELDS_ALL,
+    DEVICE,
+    KINDS,
+    Kind,
+    Outcome,
+    Snapshot,
+    add_record,
+    apply_defaults,
+    change_fields,
+    change_prompt_values,
+    fill,
+    missing,
+    parse_options,
+    record_change,
+    retire,
+)
+from iotpolicy.errors import UsageError
+from iotpolicy.fields import RETIRE_FIELDS, Field, Ref, Values
+from iotpolicy.models.enums import ChangeKind
+from iotpolicy.register import find_register, load_register
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CommitOption = typer.Option(
+    False, "--commit", help="Commit the changed file with git, and only that file."
+)
+InteractiveOption = typer.Option(
+    None,
+    "--interactive/--no-interactive",
+    envvar="IOTPOLICY_INTERACTIVE",
+    help="Prompt for missing values (default: only when standard input is a terminal).",
+)
+
+
+class ChangeKindChoice(StrEnum):
+    """The changes ``record-change`` records (retirement and disposal: ``retire``)."""
+
+    COMMISSIONING = "commissioning"
+    FIRMWARE_UPDATE = "firmware-update"
+    CONFIGURATION = "configuration"
+    REPLACEMENT = "replacement"
+    RELOCATION = "relocation"
+
+
+def with_fields(fields: Sequence[Field]) -> Callable[[F], F]:
+    """Give the decorated command one option per field (a ``--name/--no-name`` flag for yes/no
+    fields, repeatable for lists); their values reach the command's ``**given`` by field key."""
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command)
+        params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        annotations = dict(command.__annotations__)
+        for fld in fields:
+            kind: Any
+            if fld.flag:
+                names, kind = [f"{fld.option}/--no-{fld.name}"], bool | None
+            else:
+                names, kind = [fld.option], (list[str] | None) if fld.many else (str | None)
+            option = typer.Option(
+                None,
+                *names,
+                metavar=None if fld.flag else _metavar(fld),
+                autocompletion=_COMPLETION.get(fld.ref) if fld.ref else None,
+                help=fld.help or fld.label,
+                rich_help_panel=fld.panel,
+                show_default=False,
+            )
+            params.append(
+                inspect.Parameter(
+                    fld.key, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind
+                )
+            )
+            annotations[fld.key] = kind
+        command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+        command.__annotations__ = annotations
+        return command
+
+    return decorate
+
+
+_COMPLETION: dict[Ref, Callable[..., Any]] = {
+    Ref.VENDOR: complete_vendor_id,
+    Ref.SEGMENT: complete_segment_id,
+    Ref.RULE: complete_rule_id,
+    Ref.SUBJECT: complete_record_id,
+}
+"""Shell completion of the ids a field names."""
+_METAVARS = {
+    "day": "YYYY-MM-DD",
+    "slug": "ID",
+    "ip": "IP",
+    "mac": "MAC",
+    "cidr": "CIDR",
+    "integer": "N",
+    "count": "N",
+    "service": "NAME:PORT/PROTO:WHY",
+    "account": "NAME:ROLE",
+    "flow": "TO:SERVICE:PORT/PROTO:PURPOSE",
+    "roles": "ROLE",
+    "rule_id": "RULE",
+    "word": "WORD",
+}
+
+
+def _metavar(fld: Field) -> str:
+    """How the option's value is written in the help."""
+    if fld.choices and len(fld.choices) <= 6:
+        return "|".join(fld.choices)
+    return _METAVARS.get(getattr(fld.parse, "__name__", ""), "TEXT")
+
+
+def asking(interactive: bool | None) -> bool:
+    """Prompt when asked to, else only on a terminal."""
+    return bool(sys.stdin and sys.stdin.isatty()) if interactive is None else interactive
+
+
+def ask(question: str, default: str | None) -> str:
+    answer: str = typer.prompt(question, default=default, show_default=bool(default))
+    return answer
+
+
+def tell(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _collect(
+    kind: Kind,
+    fields: Sequence[Field],
+    given: dict[str, Any],
+    root: Path,
+    interactive: bool | None,
+    start: Values | None = None,
+    own: str | None = None,
+) -> Values:
+    """Values from the options, then (on a terminal) from prompts for the missing ones; a usage
+    error naming every required one still missing."""
+    values = parse_options(fields, given)
+    snap = Snapshot(lambda: load_register(root), date.today())
+    if asking(interactive):
+        answers = {**(start or {}), **values}
+        fill(kind, fields, answers, snap, ask, tell, own)
+        values.update({k: v for k, v in answers.items() if k not in (start or {}) or k in values})
+    else:
+        apply_defaults(kind, fields, values, snap)
+    absent = missing(fields, values)
+    if absent:
+        raise UsageError(
+            f"missing {', '.join(absent)}: give "
+            f"{'it as an option' if len(absent) == 1 else 'them as options'}, or run on a "
+            "terminal (or with --interactive) to be asked"
+        )
+    return values
+
+
+def _report(outcome: Outcome, next_step: str | None = None) -> None:
+    """What was written, check's findings about it, the next step and the commit."""
+    typer.echo(f"{outcome.message}: {outcome.file} written.")
+    if outcome.findings:
+        typer.echo(f"Findings of iotpolicy check for {outcome.subject}:")
+        for finding in outcome.findings:
+            severity = finding.severity.value
+            if finding.suppressed_by:
+                severity += f", suppressed by {finding.suppressed_by}"
+            typer.echo(
+                f"  {finding.file}:{finding.line}: {severity}: {finding.rule}: {finding.message}"
+            )
+    else:
+        typer.echo(f"No findings for {outcome.subject}.")
+    if next_step:
+        typer.echo(f"Next: {next_step}")
+    if outcome.commit:
+        typer.echo(f"Committed {outcome.commit}: {outcome.message}")
+
+
+def _add(
+    kind_name: str,
+    register: str | None,
+    commit: bool,
+    interactive: bool | None,
+    given: dict[str, Any],
+) -> None:
+    """The one body of every ``add-*`` command."""
+    kind = KINDS[kind_name]
+    with user_errors():
+        root = find_register(register)
+        values = _collect(kind, kind.fields, given, root, interactive)
+        outcome = add_record(root, kind, values, today=date.today(), commit=commit)
+    next_step = None
+    if kind_name == "device" and values.get("status") != "active":
+        next_step = (
+            f"once it is installed and hardened, iotpolicy record-change {outcome.subject} "
+            "--kind commissioning (the device goes live only when it meets every "
+            "active-device rule)"
+        )
+    _report(outcome, next_step)
+
+
+@app.command("add-device")
+@with_fields(DEVICE.fields)
+def add_device(
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Add a device (devices/ID.yaml).
+
+    The device is planned unless --status active, for which every field the active-device rules
+    need must be given. Refuses an existing id, an unknown vendor, segment or person, and an IP
+    outside the segment's range or already in use."""
+    _add("device", register, commit, interactive, given)
+
+
+@app.command("add-vendor")
+@with_fields(KINDS["vendor"].fields)
+def add_vendor(
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Add a vendor, integrator or service company (vendors/ID.yaml)."""
+    _add("vendor", register, commit, interactive, given)
+
+
+@app.command("add-segment")
+@with_fields(KINDS["segment"].fields)
+def add_segment(
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Add a network segment with the flows allowed out of it (segments/ID.yaml)."""
+    _add("segment", register, commit, interactive, given)
+
+
+@app.command("add-person")
+@with_fields(KINDS["person"].fields)
+def add_person(
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Add a person to people.yaml (owners, approvers, reviewers, technicians)."""
+    _add("person", register, commit, interactive, given)
+
+
+@app.command("add-exception")
+@with_fields(KINDS["exception"].fields)
+def add_exception(
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Add a risk acceptance (exceptions/ID.yaml).
+
+    It suppresses a rule for the named subjects until it expires: approved by a general
+    manager, for at most settings.exception_max_days."""
+    _add("exception", register, commit, interactive, given)
+
+
+@app.command("record-change")
+@with_fields(CHANGE_FIELDS_ALL)
+def record_change_command(
+    device_id: str = typer.Argument(
+        ..., metavar="ID", help="The device's id.", autocompletion=complete_device_id
+    ),
+    kind: ChangeKindChoice = typer.Option(..., "--kind", help="What kind of change."),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Record a change to a device and update the fields it implies.
+
+    commissioning: status active and commissioned_on (refused unless the device then meets every
+    active-device rule); firmware-update: --firmware-version and updated_on, with --integrity
+    the integrity record; relocation: location and network; replacement: --serial;
+    configuration: --summary. Device fields given as options are set too."""
+    change = ChangeKind(kind.value)
+    with user_errors():
+        root = find_register(register)
+        start: Values = {}
+        if asking(interactive):
+            snap = Snapshot(load_register(root), date.today())
+            start = change_prompt_values(change, snap.device(device_id).model)
+        values = _collect(
+            DEVICE, change_fields(change), given, root, interactive, start, own=device_id
+        )
+        outcome = record_change(root, device_id, change, values, today=date.today(), commit=commit)
+    _report(outcome)
+
+
+@app.command("retire")
+@with_fields(RETIRE_FIELDS)
+def retire_command(
+    device_id: str = typer.Argument(
+        ..., metavar="ID", help="The device's id.", autocompletion=complete_device_id
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Take a device out of service (retired or disposed) with its disposal record.
+
+    Asks for each confirmation (data wiped, credentials revoked, removed from the network) and
+    refuses unless all three are confirmed."""
+    with user_errors():
+        root = find_register(register)
+        values = _collect(DEVICE, RETIRE_FIELDS, given, root, interactive, own=device_id)
+        outcome = retire(root, device_id, values, today=date.today(), commit=commit)
+    _report(outcome)

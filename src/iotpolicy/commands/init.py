@@ -1,0 +1,82 @@
+"""``iotpolicy init``: scaffold a new register (the logic is in :mod:`iotpolicy.scaffold`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from iotpolicy.app import app, user_errors
+from iotpolicy.commands.edit import (
+    CommitOption,
+    InteractiveOption,
+    ask,
+    asking,
+    tell,
+    with_fields,
+)
+from iotpolicy.editing import Snapshot, apply_defaults, fill, parse_options
+from iotpolicy.fields import INIT_FIELDS
+from iotpolicy.register import Register
+from iotpolicy.scaffold import COMMIT_MESSAGE, InitOptions, InitOutcome, initialise
+
+
+@app.command("init")
+@with_fields(INIT_FIELDS)
+def init(
+    path: Path = typer.Argument(..., help="Folder of the new register (created if missing)."),
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Scaffold a new register in PATH.
+
+    Writes policy.yaml (revision 1.0 awaiting approval, every setting written out with its
+    meaning), people.yaml, the record folders, a README, example CI and pre-commit files; runs
+    git init when PATH is not inside a repository. Asks for the organisation and its General
+    Manager and operations manager on a terminal."""
+    today = date.today()
+    with user_errors():
+        values = parse_options(INIT_FIELDS, given)
+        snap = Snapshot(Register(root=path), today)
+        if asking(interactive):
+            fill(None, INIT_FIELDS, values, snap, ask, tell)
+        apply_defaults(None, INIT_FIELDS, values, snap)
+        options = InitOptions(**{k: v for k, v in values.items()})
+        outcome = initialise(path, options, today=today, commit=commit)
+    _report(outcome)
+
+
+def _report(outcome: InitOutcome) -> None:
+    """What was written and what to do next."""
+    typer.echo(f"Initialised a register in {outcome.root} ({len(outcome.files)} files).")
+    if outcome.git_initialised:
+        typer.echo(f"Created a git repository in {outcome.root}.")
+    if outcome.git_missing:
+        typer.echo("git is not installed: put the register under version control yourself.")
+    if outcome.ci_folder:
+        typer.echo(
+            f"Example CI and pre-commit files are in {outcome.ci_folder}/: copy them to your "
+            "repository's top folder."
+        )
+    if outcome.commit:
+        typer.echo(f"Committed {outcome.commit}: {COMMIT_MESSAGE}")
+    where = f" --register {outcome.root}"
+    steps = []
+    if not outcome.has_gm:
+        steps.append(
+            f"iotpolicy add-person{where} --id ID --name NAME --role general-manager "
+            "(and the operations manager)"
+        )
+    steps += [
+        "the General Manager reviews policy.yaml and approves revision 1.0: "
+        f"iotpolicy review{where}",
+        "record the segments, vendors and devices: iotpolicy add-segment, add-vendor, "
+        f"add-device{where}",
+        f"iotpolicy check{where} (its findings name what is still to do)",
+    ]
+    typer.echo("Next:")
+    for number, step in enumerate(steps, start=1):
+        typer.echo(f"  {number}. {step}")

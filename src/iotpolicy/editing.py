@@ -1,0 +1,942 @@
+"""Changing the register safely: the logic behind ``add-*``, ``record-change`` and ``retire``.
+
+Every write goes one way (:func:`_write`): under the register's lock, reload the register, draft
+the new text of the one file the command changes, read that text exactly as ``check`` reads it
+(the fast loader, the models, the REG rules) plus the command's own checks (references, an IP
+inside its segment and not in use, a GM as approver ...), and write nothing if anything is wrong.
+Otherwise the file is replaced atomically and, with ``--commit``, exactly that file is committed.
+The caller gets the findings of ``check`` about the record it wrote.
+
+No typer here: the CLI layer turns options into :data:`Values`, asks through the callbacks of
+:func:`fill` and prints the :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.errors import RefusedError, UsageError
+from iotpolicy.fields import (
+    CHANGE_EXCLUDED,
+    CHANGE_META_FIELDS,
+    DEVICE_FIELDS,
+    EXCEPTION_FIELDS,
+    PERSON_FIELDS,
+    SEGMENT_FIELDS,
+    VENDOR_FIELDS,
+    Ask,
+    Field,
+    Ref,
+    Values,
+)
+from iotpolicy.findings import Finding, Severity
+from iotpolicy.gitlog import commit_files, plan_commit
+from iotpolicy.models import Device, Person, PolicyException, Segment, Vendor
+from iotpolicy.models.base import is_slug
+from iotpolicy.models.enums import ChangeKind, Status
+from iotpolicy.register import (
+    FOLDERS,
+    PEOPLE_FILE,
+    Record,
+    Register,
+    line_at,
+    load_register,
+    schema_comment,
+    with_file,
+)
+from iotpolicy.rules import RULES, Context
+from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
+from iotpolicy.yamlio import (
+    Quoted,
+    RoundTrip,
+    YamlEditError,
+    atomic_write_text,
+    dump_new,
+    parse_text,
+    register_lock,
+)
+
+Path_ = tuple[str | int, ...]
+_REG_RULES = ("REG-001", "REG-002", "REG-003", "REG-004")
+_INDEXES = re.compile(r"\.[0-9]+")
+_GATE_LINE = re.compile(r"^[^:]+:[0-9]+: (?!REG-)[A-Z]{2,4}-[0-9]{3}: ")
+"""A problem line that is a rule's finding about a record going live (not a REG problem)."""
+_SHOWN_CHOICES = 15
+"""At most this many choices are listed in a prompt or a message."""
+
+
+class Refused(RefusedError):
+    """The command's result would be invalid: nothing was written. ``details`` holds one
+    ``file:line: field: what`` line per problem."""
+
+
+# --- record kinds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of record the ``add-*`` commands create."""
+
+    name: str
+    """device, vendor, segment, person or exception."""
+    fields: tuple[Field, ...]
+    """Its field table, in the file's key order."""
+    model: type[BaseModel]
+    """Its pydantic model."""
+    folder: str | None
+    """Its folder, or None for people (entries of people.yaml)."""
+
+    def file(self, record_id: str) -> str:
+        """The file holding record ``record_id``, relative to the register."""
+        return f"{self.folder}/{record_id}.yaml" if self.folder else PEOPLE_FILE
+
+    def key_order(self, path: Path_) -> Sequence[str]:
+        """Canonical key order of the mapping at ``path`` of a record: the field table's order,
+        then the model's (for keys without an option, such as ``changes``)."""
+        keys = tuple(path[1:] if self.folder is None else path)  # people.yaml: skip the index
+        depth = len(keys)
+        named = [
+            f.path[depth] for f in self.fields if len(f.path) > depth and f.path[:depth] == keys
+        ]
+        model = _model_at(self.model, [k for k in keys if isinstance(k, str)])
+        rest = list(model.model_fields) if model is not None else []
+        return list(dict.fromkeys([*named, *rest]))
+
+
+def _model_at(model: type[BaseModel], keys: Sequence[str]) -> type[BaseModel] | None:
+    """The model of the mapping reached through ``keys`` (list items are stepped through)."""
+    current: type[BaseModel] | None = model
+    for key in keys:
+        if current is None or key not in current.model_fields:
+            return None
+        current = _inner_model(current.model_fields[key].annotation)
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model inside ``X | None`` or ``tuple[X, ...]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+KINDS: dict[str, Kind] = {
+    "device": Kind("device", DEVICE_FIELDS, Device, "devices"),
+    "vendor": Kind("vendor", VENDOR_FIELDS, Vendor, "vendors"),
+    "segment": Kind("segment", SEGMENT_FIELDS, Segment, "segments"),
+    "person": Kind("person", PERSON_FIELDS, Person, None),
+    "exception": Kind("exception", EXCEPTION_FIELDS, PolicyException, "exceptions"),
+}
+"""The kinds ``add-*`` creates."""
+DEVICE = KINDS["device"]
+CHANGE_FIELDS: tuple[Field, ...] = tuple(f for f in DEVICE_FIELDS if f.name not in CHANGE_EXCLUDED)
+"""The device fields ``record-change`` takes as options (the change kind sets the others)."""
+
+
+# --- what the register holds: choices and checks of answers -----------------------------------
+
+
+class Snapshot:
+    """The register as read at one moment, with the indexes the checks and prompts use. Give
+    the register, or a function reading it on first use (answers given as options need it only
+    for a default)."""
+
+    def __init__(self, register: Register | Callable[[], Register], today: date) -> None:
+        self._register = register
+        self.today = today
+
+    @cached_property
+    def register(self) -> Register:
+        """The register (read now if it was not yet)."""
+        return self._register if isinstance(self._register, Register) else self._register()
+
+    @cached_property
+    def ctx(self) -> Context:
+        """The rules' view of the register (valid records, people, GMs, settings)."""
+        return Context(register=self.register, as_of=self.today, known_rules=frozenset(RULES))
+
+    def ids(self, kind: str) -> set[str]:
+        """Every id in use for ``kind`` (invalid records and unreadable files included)."""
+        records = self.register.people if kind == "person" else self.register.of(kind)
+        found = {r.raw_id for r in records if r.raw_id is not None}
+        return found | self.register.unreadable.get(kind, set())
+
+    def choices(self, fld: Field) -> list[str]:
+        """What a prompt offers for ``fld``: its vocabulary or the ids it may name."""
+        if fld.choices:
+            return list(fld.choices)
+        match fld.ref:
+            case Ref.VENDOR:
+                return sorted(self.ids("vendor"))
+            case Ref.SEGMENT:
+                return sorted(self.ids("segment"))
+            case Ref.PERSON:
+                return sorted(self.ctx.people)
+            case Ref.GM:
+                return sorted(self.ctx.gms)
+            case Ref.FLOW_TARGET:
+                return [*sorted(self.ids("segment")), "internet"]
+            case Ref.RULE:
+                return sorted(r for r in RULES if r.split("-")[0] not in UNSUPPRESSIBLE)
+        if fld.key == "remote_access":
+            return ["none", *self.ctx.settings.approved_remote_access]
+        if fld.key == "remote_method":
+            return list(self.ctx.settings.approved_remote_access)
+        return []
+
+    def default(self, kind: Kind | None, fld: Field) -> str | None:
+        """The value of a field not given: its table default, today for a date of approval or
+        of a change, the next free exception id."""
+        if fld.default is not None:
+            return fld.default
+        if fld.key in ("approved_on", "date"):
+            return self.today.isoformat()
+        if kind is not None and kind.name == "exception" and fld.key == "id":
+            taken = self.ids("exception")
+            number = 1
+            while f"exc-{self.today.year}-{number:03d}" in taken:
+                number += 1
+            return f"exc-{self.today.year}-{number:03d}"
+        return None
+
+    def check(
+        self, kind: Kind | None, fld: Field, value: Any, values: Values, own: str | None
+    ) -> str | None:
+        """What is wrong with ``value`` for ``fld`` given the other answers (``values``), or
+        None. ``own``: the id of the record being changed (its own IP is not "in use")."""
+        if fld.key == "id" and own is None and kind is not None:
+            return self._new_id(kind, value)
+        if fld.ref is not None:
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                target = item["to"] if isinstance(item, dict) else item
+                problem = self.reference_problem(fld.ref, target)
+                if problem:
+                    return problem
+        checks: dict[str, Callable[[], str | None]] = {
+            "ip": lambda: self.ip_problem(value, values.get("segment"), own),
+            "remote_access": lambda: self._listed(value, ["none", *self._approved()]),
+            "remote_method": lambda: self._listed(value, self._approved()),
+            "expires_on": lambda: self._expiry(values.get("approved_on"), value),
+        }
+        return checks[fld.key]() if fld.key in checks else None
+
+    def _approved(self) -> list[str]:
+        return list(self.ctx.settings.approved_remote_access)
+
+    def _new_id(self, kind: Kind, value: str) -> str | None:
+        if value in self.ids(kind.name) or (
+            kind.folder and (self.register.root / kind.file(value)).exists()
+        ):
+            return f"{kind.name} {value} already exists ({kind.file(value)})"
+        return None
+
+    def reference_problem(self, ref: Ref, value: str) -> str | None:
+        """Why ``value`` does not name a record of the ``ref`` kind, or None."""
+        match ref:
+            case Ref.VENDOR | Ref.SEGMENT:
+                known = self.ids(ref.value)
+            case Ref.PERSON:
+                known = self.ids("person")
+            case Ref.GM:
+                if value in self.ctx.gms:
+                    return None
+                gms = (
+                    ", ".join(sorted(self.ctx.gms))
+                    or "none yet: add one with iotpolicy add-person --role general-manager"
+                )
+                return f"'{value}' is not a general manager (general managers: {gms})"
+            case Ref.RULE:
+                if value not in RULES:
+                    return f"'{value}' is not a rule id (see iotpolicy rules)"
+                if value.split("-")[0] in UNSUPPRESSIBLE:
+                    return f"{value} findings cannot be suppressed by an exception"
+                return None
+            case Ref.SUBJECT:
+                known = set().union(*(self.ids(k) for k in (*FOLDERS, "person"))) | {"policy"}
+                if value in known:
+                    return None
+                return f"'{value}' is not the id of a record in the register (or policy)"
+            case Ref.FLOW_TARGET:
+                known = self.ids("segment") | {"internet"}
+        if value in known:
+            return None
+        return f"'{value}' is not a known {ref.value}; known: {_listing(sorted(known))}"
+
+    def ip_problem(self, value: str, segment_id: str | None, own: str | None) -> str | None:
+        """Outside the segment's CIDR, or used by another planned or active device."""
+        address = ipaddress.ip_address(value)
+        segment = self.ctx.segments.get(segment_id) if segment_id else None
+        if segment is not None:
+            network = ipaddress.ip_network(segment.cidr.strip(), strict=False)
+            if address not in network:
+                return f"{value} is outside segment {segment.id} ({segment.cidr})"
+        for record in self.ctx.devices:
+            device = record.model
+            ip = device.network.ip if device.network else None
+            if (
+                device.id == own
+                or ip is None
+                or device.status not in (Status.PLANNED, Status.ACTIVE)
+            ):
+                continue
+            if ipaddress.ip_address(ip) == address:
+                return f"{value} is already used by {device.id} ({record.file})"
+        return None
+
+    @staticmethod
+    def _listed(value: str, allowed: list[str]) -> str | None:
+        if value in allowed:
+            return None
+        return f"must be one of {', '.join(allowed)} (settings.approved_remote_access)"
+
+    def _expiry(self, approved: date | None, expires: date) -> str | None:
+        """Expiry after approval, within settings.exception_max_days, not already past."""
+        limit = self.ctx.settings.exception_max_days
+        if expires < self.today:
+            return f"{expires} has already passed"
+        if approved is None:
+            return None
+        if expires < approved:
+            return f"{expires} is before the approval date {approved}"
+        if (expires - approved).days > limit:
+            return (
+                f"{expires} is {(expires - approved).days} days after the approval; an exception "
+                f"lasts at most {limit} days (settings.exception_max_days)"
+            )
+        return None
+
+    def valid_file(self, rel: str) -> None:
+        """Refuse to edit a file that does not read as valid (it is left untouched)."""
+        problems = [p for p in self.register.problems if p.file == rel]
+        if problems:
+            raise Refused(
+                f"{rel} is not valid; fix it first (nothing was written)",
+                tuple(f"{rel}:{p.line}: {p.message} (REG-001)" for p in problems),
+            )
+
+    def device(self, device_id: str) -> Record[Device]:
+        """The valid device record ``device_id``; UsageError or Refused when there is none."""
+        rel = DEVICE.file(device_id) if is_slug(device_id) else None
+        if rel is None or not (self.register.root / rel).is_file():
+            raise UsageError(f"no device '{device_id}' in the register (devices/{device_id}.yaml)")
+        self.valid_file(rel)
+        record = next((r for r in self.register.of("device") if r.file == rel), None)
+        if record is None or record.model is None:
+            raise Refused(f"{rel} is not a valid device record; fix it first (nothing was written)")
+        return record
+
+
+def _listing(items: Sequence[str]) -> str:
+    """``a, b, c`` (at most _SHOWN_CHOICES, then how many more)."""
+    if not items:
+        return "none"
+    shown = ", ".join(items[:_SHOWN_CHOICES])
+    more = len(items) - _SHOWN_CHOICES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+# --- from options and prompts to values ------------------------------------------------------
+
+
+def parse_options(fields: Iterable[Field], given: Mapping[str, Any]) -> Values:
+    """The option values given (text, flags, repeated texts), parsed; a UsageError listing every
+    bad one (the value itself is never repeated: it might be a secret typed in the wrong place)."""
+    values: Values = {}
+    problems: list[str] = []
+    for fld in fields:
+        raw = given.get(fld.key)
+        if raw is None or raw == [] or raw == ():
+            continue
+        try:
+            if fld.flag:
+                values[fld.key] = bool(raw)
+            elif fld.many:
+                values[fld.key] = _many(fld, raw)
+            else:
+                values[fld.key] = fld.parse(str(raw))
+        except ValueError as exc:
+            problems.append(f"iotpolicy: {fld.option}: {_reason(exc)}")
+    if problems:
+        raise UsageError(
+            f"bad option value{'s' if len(problems) > 1 else ''}; nothing was written",
+            tuple(problems),
+        )
+    return values
+
+
+def _many(fld: Field, raws: Iterable[str]) -> list[Any]:
+    items: list[Any] = []
+    for raw in raws:
+        parsed = fld.parse(raw)
+        items.extend(parsed if isinstance(parsed, list) else [parsed])
+    return items
+
+
+def _reason(exc: ValueError) -> str:
+    return str(exc).removeprefix("Value error, ")
+
+
+Prompt = Callable[[str, str | None], str]
+"""Prompt callback: (question, default or None) -> the typed answer."""
+Tell = Callable[[str], None]
+"""Message callback (problems with an answer, hints)."""
+
+
+def fill(
+    kind: Kind | None,
+    fields: Sequence[Field],
+    values: Values,
+    snap: Snapshot,
+    ask: Prompt,
+    tell: Tell,
+    own: str | None = None,
+) -> None:
+    """Ask for every missing field that is to be asked, in table order, checking each answer as
+    it is typed (its form, then against the register) and asking again until it is right. An
+    empty answer skips an optional field and ends a list."""
+    for fld in fields:
+        if fld.key in values or not fld.asked(values):
+            continue
+        options = snap.choices(fld)
+        hint = f" ({_listing(options)})" if options and not fld.flag else ""
+        if fld.flag:
+            hint = " (yes/no)"
+        optional = "" if fld.required else " (Enter to skip)"
+        if fld.many:
+            items: list[Any] = []
+            while True:
+                more = " (Enter when done)" if items or not fld.required else ""
+                answer = ask(f"{fld.label}{hint}{more}", "" if items or not fld.required else None)
+                if not answer.strip():
+                    if items or not fld.required:
+                        break
+                    tell(f"  {fld.label}: at least one is needed")
+                    continue
+                value = _checked(kind, fld, answer, values, snap, own, tell)
+                if value is not None:
+                    items.extend(value if isinstance(value, list) else [value])
+            if items:
+                values[fld.key] = items
+            continue
+        default = snap.default(kind, fld)
+        if default is None and not fld.required:
+            default = ""
+        while True:
+            answer = ask(f"{fld.label}{hint}{optional if not default else ''}", default)
+            if not answer.strip():
+                if not fld.required:
+                    break
+                tell(f"  {fld.label} is required")
+                continue
+            value = _checked(kind, fld, answer, values, snap, own, tell)
+            if value is not None:
+                values[fld.key] = value
+                break
+
+
+def _checked(
+    kind: Kind | None,
+    fld: Field,
+    answer: str,
+    values: Values,
+    snap: Snapshot,
+    own: str | None,
+    tell: Tell,
+) -> Any:
+    """The parsed, checked answer, or None after telling what is wrong."""
+    try:
+        value = fld.parse(answer)
+    except ValueError as exc:
+        tell(f"  {fld.label}: {_reason(exc)}")
+        return None
+    problem = snap.check(kind, fld, value, values, own)
+    if problem:
+        tell(f"  {fld.label}: {problem}")
+        return None
+    return value
+
+
+def missing(fields: Iterable[Field], values: Values) -> list[str]:
+    """Options of the required fields without a value."""
+    return [f.option for f in fields if f.required and f.key not in values]
+
+
+def apply_defaults(
+    kind: Kind | None, fields: Iterable[Field], values: Values, snap: Snapshot
+) -> None:
+    """Fill in the default of every field not given (see :meth:`Snapshot.default`)."""
+    for fld in fields:
+        if fld.key not in values:
+            default = snap.default(kind, fld)
+            if default is not None:
+                values[fld.key] = fld.parse(default)
+
+
+# --- drafts and the one write path ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The new text of the one file a command changes, before any check."""
+
+    file: str
+    """Relative to the register, ``/``-separated."""
+    text: str
+    """Its complete new content."""
+    subject: str
+    """The id of the record written."""
+    message: str
+    """What was done, as a commit message (``Add device cam-gate-02``)."""
+    created: bool
+    """True when the file is new."""
+    base: Path_ = ()
+    """Where the record sits in the file (``(7,)`` for the eighth person of people.yaml)."""
+    problems: tuple[tuple[Path_, str], ...] = ()
+    """The command's own problems: (field path inside the record, what)."""
+    gate: bool = False
+    """Refuse when check would find an unsuppressed error about the record (it goes live)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a write did."""
+
+    file: str
+    """The file written, relative to the register."""
+    subject: str
+    """The record's id."""
+    message: str
+    """What was done (the commit message)."""
+    created: bool
+    """True when the file is new."""
+    findings: tuple[Finding, ...]
+    """The findings of ``check`` about the record after the write."""
+    commit: str | None = None
+    """The short hash of the commit made with ``--commit``."""
+
+
+def _write(root: Path, today: date, commit: bool, draft_of: Callable[[Snapshot], Draft]) -> Outcome:
+    """Lock, reload, draft, check, then write and commit, or refuse having written nothing."""
+    return write_drafts(root, today, commit, lambda snap: [draft_of(snap)])[0]
+
+
+def write_drafts(
+    root: Path,
+    today: date,
+    commit: bool,
+    drafts_of: Callable[[Snapshot], Sequence[Draft]],
+    message: str | None = None,
+    dry_run: bool = False,
+) -> tuple[Outcome, ...]:
+    """The one write path, for one file or several (imports): lock, reload, draft every file,
+    check them together, then write them all and commit them in one commit (``message``, or the
+    first draft's), or refuse having written nothing. ``dry_run``: check only, write nothing."""
+    with register_lock(root):
+        snap = Snapshot(load_register(root), today)
+        drafts = list(drafts_of(snap))
+        after = snap.register
+        for draft in drafts:
+            after = with_file(after, draft.file, draft.text)
+        result = evaluate(after, today, select_rules(), str(root))
+        owns = [
+            tuple(f for f in result.findings if f.file == d.file and f.subject == d.subject)
+            for d in drafts
+        ]
+        problems = [
+            problem
+            for draft, own in zip(drafts, owns, strict=True)
+            for problem in _problems(snap, draft, result.findings, own)
+        ]
+        if problems:
+            noun = "problem" if len(problems) == 1 else "problems"
+            what = drafts[0].file if len(drafts) == 1 else f"{len(drafts)} files"
+            why = f"{what} would not be valid"
+            if all(_GATE_LINE.search(p) for p in problems):
+                why = f"{drafts[0].subject} does not meet the rules for an active device yet"
+            raise Refused(
+                f"refused: {why} ({len(problems)} {noun}); nothing was written", tuple(problems)
+            )
+        plan = plan_commit(root, [root / d.file for d in drafts]) if commit and drafts else None
+        for draft in () if dry_run else drafts:
+            atomic_write_text(root / draft.file, draft.text)
+        sha = None
+        if plan is not None and not dry_run:
+            sha = commit_files(plan, message or drafts[0].message)
+    return tuple(
+        Outcome(d.file, d.subject, d.message, d.created, own, sha)
+        for d, own in zip(drafts, owns, strict=True)
+    )
+
+
+def _problems(
+    snap: Snapshot, draft: Draft, after: Sequence[Finding], own: tuple[Finding, ...]
+) -> list[str]:
+    """One ``file:line: what`` line per problem of the drafted file: the command's own checks,
+    then what ``check``'s REG rules find in it that they did not find before (a credential
+    always), then, for a record going live, every unsuppressed error about it."""
+    data = parse_text(draft.text).data
+    found: list[tuple[int, str]] = []
+    fields_reported: set[str] = set()
+    for path, message in draft.problems:
+        dotted = ".".join(str(p) for p in path)
+        fields_reported.add(dotted)
+        found.append((line_at(data, (*draft.base, *path)), f"{dotted}: {message}"))
+    seen: set[tuple[str, str, str]] = set()
+    if not draft.created:
+        before = evaluate(snap.register, snap.today, select_rules(_REG_RULES), "")
+        seen = {(f.rule, f.subject, f.message) for f in before.findings if f.file == draft.file}
+    for finding in after:
+        if finding.rule not in _REG_RULES or finding.file != draft.file:
+            continue
+        if finding.rule != "REG-004" and (finding.rule, finding.subject, finding.message) in seen:
+            continue
+        where = _INDEXES.sub("", finding.message.split(":", 1)[0])
+        if any(where == f or where.startswith(f"{f}.") for f in fields_reported):
+            continue
+        found.append((finding.line, f"{finding.message} ({finding.rule})"))
+    if draft.gate:
+        for finding in own:
+            if (
+                finding.severity is Severity.ERROR
+                and finding.suppressed_by is None
+                and not finding.rule.startswith("REG")
+            ):
+                found.append((finding.line, f"{finding.rule}: {finding.message}"))
+    return [f"{draft.file}:{line}: {message}" for line, message in sorted(set(found))]
+
+
+# --- add-* -------------------------------------------------------------------------------------
+
+
+def add_record(
+    root: Path, kind: Kind, values: Values, *, today: date, commit: bool = False
+) -> Outcome:
+    """Create a record of ``kind`` from ``values`` (a new file, or a new entry of people.yaml)."""
+
+    def draft_of(snap: Snapshot) -> Draft:
+        answers = dict(values)
+        apply_defaults(kind, kind.fields, answers, snap)
+        record_id = answers["id"]
+        taken = snap.check(kind, kind.fields[0], record_id, answers, None)
+        if taken:
+            raise Refused(f"refused: {taken}; nothing was written")
+        problems = [
+            (fld.path, problem)
+            for fld in kind.fields
+            if fld.key in answers
+            and (problem := snap.check(kind, fld, answers[fld.key], answers, None))
+        ]
+        record = build(kind, answers)
+        if kind.name == "device" and answers.get("status") == "active":
+            record["changes"] = [
+                _change(
+                    answers.get("commissioned_on") or snap.today,
+                    ChangeKind.COMMISSIONING,
+                    "In service when it was added to the register.",
+                    None,
+                )
+            ]
+        rel = kind.file(record_id)
+        message = f"Add {kind.name} {record_id}"
+        if kind.folder is not None:
+            text = dump_new(record, schema_comment(rel))
+            return Draft(
+                rel,
+                text,
+                record_id,
+                message,
+                True,
+                (),
+                tuple(problems),
+                gate=answers.get("status") == "active",
+            )
+        path = snap.register.root / PEOPLE_FILE
+        if not path.exists():
+            return Draft(
+                rel,
+                dump_new([record], schema_comment(rel)),
+                record_id,
+                message,
+                True,
+                (0,),
+                tuple(problems),
+            )
+        snap.valid_file(rel)
+        text = snap.register.texts.get(rel) or path.read_text(encoding="utf-8")
+        if not parse_text(text).data:  # "[]": the list starts here, under the file's comments
+            header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+            return Draft(
+                rel, dump_new([record], header), record_id, message, False, (0,), tuple(problems)
+            )
+        doc = _round_trip(rel, text)
+        doc.append((), record, kind.key_order)
+        return Draft(
+            rel, doc.text(), record_id, message, False, (len(doc.root) - 1,), tuple(problems)
+        )
+
+    return _write(root, today, commit, draft_of)
+
+
+def build(kind: Kind, values: Values) -> dict[str, Any]:
+    """The record holding ``values``, keys in the field table's order."""
+    record: dict[str, Any] = {}
+    for fld in kind.fields:
+        value = values.get(fld.key)
+        if value is None or value == []:
+            continue
+        node = record
+        for step in fld.path[:-1]:
+            node = node.setdefault(step, {})
+        node[fld.path[-1]] = value
+    return record
+
+
+def _change(
+    when: date, kind: ChangeKind, summary: str | None, by: str | None, **extra: Any
+) -> dict[str, Any]:
+    """A ``changes`` entry in the model's key order."""
+    entry = {"date": when, "kind": kind.value, "summary": summary, "by": by, **extra}
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def _round_trip(rel: str, text: str) -> RoundTrip:
+    try:
+        return RoundTrip(text)
+    except YamlEditError as exc:
+        raise Refused(f"{rel} {exc}; edit it by hand (nothing was written)") from None
+
+
+# --- record-change and retire -----------------------------------------------------------------
+
+
+CHANGE_FIELDS_ALL: tuple[Field, ...] = (*CHANGE_META_FIELDS, *CHANGE_FIELDS)
+"""Every option of ``record-change`` besides the device id and the kind."""
+_REQUIRED_FOR: dict[ChangeKind, tuple[str, ...]] = {
+    ChangeKind.FIRMWARE_UPDATE: ("firmware_version",),
+    ChangeKind.REPLACEMENT: ("serial",),
+    ChangeKind.CONFIGURATION: ("summary",),
+}
+_RELOCATION_KEYS = ("site", "area", "segment", "ip", "mac", "hostname")
+
+
+def change_fields(kind: ChangeKind) -> tuple[Field, ...]:
+    """The options of ``record-change --kind KIND`` as that kind asks for them: the ones it
+    needs are required; besides who and what, a commissioning asks for whatever the
+    active-device rules need, a relocation for where to, a firmware update for the integrity
+    check; device fields are otherwise only options."""
+    needed = _REQUIRED_FOR.get(kind, ())
+    asked = {
+        ChangeKind.RELOCATION: _RELOCATION_KEYS,
+        ChangeKind.FIRMWARE_UPDATE: ("integrity", "verified_by"),
+    }.get(kind, ())
+
+    def adapt(fld: Field) -> Field:
+        if fld.key in needed:
+            return replace(fld, required=True, ask=Ask.ALWAYS)
+        if fld in CHANGE_META_FIELDS:
+            return fld
+        if kind is ChangeKind.COMMISSIONING:
+            return replace(fld, required=False)
+        return replace(fld, required=False, ask=Ask.ALWAYS if fld.key in asked else Ask.NEVER)
+
+    return tuple(adapt(f) for f in CHANGE_FIELDS_ALL)
+
+
+def change_prompt_values(kind: ChangeKind, device: Device) -> Values:
+    """What the prompts of a change start from: for a commissioning, the device's current values
+    and status active, so that exactly the facts the active-device rules need and the record
+    lacks are asked for."""
+    if kind is not ChangeKind.COMMISSIONING:
+        return {}
+    return {**current_values(device), "status": Status.ACTIVE.value}
+
+
+def record_change(
+    root: Path,
+    device_id: str,
+    kind: ChangeKind,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+) -> Outcome:
+    """Append a ``kind`` change to a device and update the fields it implies: a commissioning
+    sets status active and ``commissioned_on`` (and is refused unless the device then meets
+    every active-device rule); a firmware update sets ``firmware.version`` and ``updated_on``
+    (with ``integrity``, the integrity record); a relocation its location and network; a
+    replacement its serial number. Device fields given as options are set too."""
+    if kind in (ChangeKind.RETIREMENT, ChangeKind.DISPOSAL):
+        raise UsageError(f"record a {kind.value} with iotpolicy retire {device_id}")
+    if kind is ChangeKind.RELOCATION and not any(k in values for k in _RELOCATION_KEYS):
+        raise UsageError(
+            "a relocation needs where to: --site, --area, --segment, --ip, --mac or --hostname"
+        )
+    when: date = values.get("date") or today
+    given = {f.key: values[f.key] for f in CHANGE_FIELDS if f.key in values}
+
+    def draft_of(snap: Snapshot) -> Draft:
+        record = snap.device(device_id)
+        device = record.model
+        if device.status in (Status.RETIRED, Status.DISPOSED):
+            raise Refused(
+                f"{device_id} is {device.status.value}; its record no longer changes "
+                "(nothing was written)"
+            )
+        if kind is ChangeKind.COMMISSIONING and device.status is not Status.PLANNED:
+            raise Refused(
+                f"{device_id} is already {device.status.value}; only a planned device is "
+                "commissioned (nothing was written)"
+            )
+        effective = {**current_values(device), **given}
+        problems: list[tuple[Path_, str]] = []
+        for fld in CHANGE_FIELDS_ALL:
+            if fld.key in values:
+                problem = snap.check(DEVICE, fld, values[fld.key], effective, device.id)
+                if problem:
+                    problems.append(((fld.path if fld in CHANGE_FIELDS else ("changes",)), problem))
+        if "segment" in given and "ip" not in given and effective.get("ip"):
+            problem = snap.ip_problem(str(effective["ip"]), given["segment"], device.id)
+            if problem:
+                problems.append((("network", "ip"), f"{problem}; give its new address with --ip"))
+        updates, extra, detail = _implied(device, kind, given, when, values.get("by"))
+        doc = _round_trip(record.file, snap.register.texts[record.file])
+        for path, value in updates.items():
+            doc.set(path, value, DEVICE.key_order)
+        summary = values.get("summary") or _summary(kind, given, detail)
+        entry = _change(when, kind, summary, values.get("by"), **extra)
+        doc.append(("changes",), entry, DEVICE.key_order)
+        message = f"Record {kind.value} on {device_id}" + (f" ({detail})" if detail else "")
+        gate = kind is ChangeKind.COMMISSIONING
+        return Draft(record.file, doc.text(), device_id, message, False, (), tuple(problems), gate)
+
+    return _write(root, today, commit, draft_of)
+
+
+def current_values(device: Device) -> Values:
+    """The device's current values by field key (for checks that combine fields)."""
+    data = device.model_dump(mode="python")
+    values: Values = {}
+    for fld in DEVICE_FIELDS:
+        node: Any = data
+        for step in fld.path:
+            node = node.get(step) if isinstance(node, dict) else None
+        if node is not None and node != () and node != []:
+            values[fld.key] = node
+    return values
+
+
+def _implied(
+    device: Device, kind: ChangeKind, given: Values, when: date, by: str | None
+) -> tuple[dict[Path_, Any], dict[str, Any], str]:
+    """The fields to set, the extra keys of the change entry and the commit message's detail."""
+    updates: dict[Path_, Any] = {f.path: given[f.key] for f in CHANGE_FIELDS if f.key in given}
+    extra: dict[str, Any] = {}
+    detail = ""
+    match kind:
+        case ChangeKind.COMMISSIONING:
+            updates[("status",)] = Status.ACTIVE.value
+            updates[("commissioned_on",)] = when
+        case ChangeKind.FIRMWARE_UPDATE:
+            old = device.firmware.version if device.firmware else None
+            new = str(given["firmware_version"])
+            updates[("firmware", "updated_on")] = when
+            if "integrity" in given:
+                updates.setdefault(("firmware", "integrity", "verified_on"), when)
+                if by and "verified_by" not in given:
+                    updates[("firmware", "integrity", "verified_by")] = by
+            if old:
+                extra["from_version"] = Quoted(old)
+            extra["to_version"] = Quoted(new)
+            detail = f"{old} -> {new}" if old else f"-> {new}"
+        case ChangeKind.REPLACEMENT:
+            extra["serial"] = given["serial"]
+            detail = f"serial {device.serial} -> {given['serial']}" if device.serial else ""
+        case ChangeKind.RELOCATION:
+            old_segment = device.network.segment if device.network else None
+            if "segment" in given and given["segment"] != old_segment:
+                detail = f"{old_segment or 'no segment'} -> {given['segment']}"
+    return updates, extra, detail
+
+
+def _summary(kind: ChangeKind, given: Values, detail: str) -> str:
+    """The change's summary when none was given."""
+    match kind:
+        case ChangeKind.COMMISSIONING:
+            return "Commissioned; hardened, approved and put into service."
+        case ChangeKind.FIRMWARE_UPDATE:
+            return f"Firmware updated ({detail})."
+        case ChangeKind.REPLACEMENT:
+            return f"Hardware replaced; new serial {given['serial']}."
+        case ChangeKind.RELOCATION:
+            moved = ", ".join(f"{k} {given[k]}" for k in _RELOCATION_KEYS if k in given)
+            return f"Moved ({moved})."
+    return f"{kind.value.capitalize()}."
+
+
+_CONFIRMATIONS = ("data_wiped", "credentials_revoked", "removed_from_network")
+"""The facts LIF-002 needs confirmed before a device counts as retired."""
+
+
+def retire(
+    root: Path, device_id: str, values: Values, *, today: date, commit: bool = False
+) -> Outcome:
+    """Set a device retired or disposed, with its disposal record (date, by, and the three
+    confirmations, which must all be yes) and a retirement or disposal change."""
+    unconfirmed = [f"--{key.replace('_', '-')}" for key in _CONFIRMATIONS if not values.get(key)]
+    if unconfirmed:
+        raise Refused(
+            f"refused: a device is retired only once {', '.join(unconfirmed)} "
+            f"{'is' if len(unconfirmed) == 1 else 'are'} done and confirmed (P35S 2.1, "
+            "LIF-002); nothing was written"
+        )
+    status = Status(values.get("status") or Status.RETIRED.value)
+    when: date = values.get("date") or today
+    by: str = values["by"]
+
+    def draft_of(snap: Snapshot) -> Draft:
+        record = snap.device(device_id)
+        device = record.model
+        if device.status is Status.DISPOSED or device.status is status:
+            raise Refused(f"{device_id} is already {device.status.value} (nothing was written)")
+        person = snap.reference_problem(Ref.PERSON, by)
+        if person:
+            raise Refused(f"refused: --by: {person}; nothing was written")
+        doc = _round_trip(record.file, snap.register.texts[record.file])
+        doc.set(("status",), status.value, DEVICE.key_order)
+        disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}, "by": by}
+        if values.get("method"):
+            disposal["method"] = values["method"]
+        for key, value in disposal.items():
+            doc.set(("disposal", key), value, DEVICE.key_order)
+        disposed = status is Status.DISPOSED
+        kind = ChangeKind.DISPOSAL if disposed else ChangeKind.RETIREMENT
+        summary = (
+            values.get("summary")
+            or (
+                ("Disposed of" + (f" ({values['method']})" if values.get("method") else ""))
+                if disposed
+                else "Taken out of service"
+            )
+            + "; data wiped, credentials revoked, removed from the network."
+        )
+        doc.append(("changes",), _change(when, kind, summary, by), DEVICE.key_order)
+        message = f"{'Dispose of' if disposed else 'Retire'} device {device_id}"
+        return Draft(record.file, doc.text(), device_id, message, False)
+
+    return _write(root, today, commit, draft_of)
