@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from iotpolicy.formats import FORMATS
 from iotpolicy.secrets import is_empty_value, is_secret_key, scan_text
 from tests.conftest import Run
 
@@ -79,7 +80,7 @@ def assert_no_leak(text: str) -> None:
     assert SECRET not in "".join(text.split()), "the secret appears, wrapped over lines"
 
 
-@pytest.mark.parametrize("fmt", ["json", "text"])
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("name", list(LEAK_CASES))
 def test_the_secret_value_never_appears_in_the_output(
     check: Callable[..., tuple[Run, Path]], name: str, fmt: str
@@ -96,7 +97,7 @@ def test_the_secret_never_appears_in_an_output_file(
     check: Callable[..., tuple[Run, Path]], tmp_path: Path
 ) -> None:
     edits = {SENSOR: {"password": SECRET, "notes": f"password={SECRET}"}}
-    for fmt in ("json", "text"):
+    for fmt in sorted(FORMATS):
         out = tmp_path / f"report.{fmt}"
         run, _ = check(edits, fmt, "--output", str(out))
         assert run.stdout == ""

@@ -103,6 +103,17 @@ class CheckResult:
     """Device files found."""
     rules: tuple[str, ...] = field(default=())
     """Ids of the rules that were evaluated."""
+    repository_path: str | None = None
+    """The register folder relative to the top of its git work tree (``/``-separated, ``""`` when
+    the register is the top), or None when it is not inside a repository (or it is unknown). The
+    CI formats use it to name files relative to the repository root."""
+
+    def path_of(self, file: str) -> str:
+        """A finding's ``file`` relative to the repository root when that is known, else relative
+        to the register folder."""
+        if not self.repository_path:
+            return file
+        return f"{self.repository_path}/{file}"
 
     @property
     def summary(self) -> Summary:

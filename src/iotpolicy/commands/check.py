@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -19,9 +21,11 @@ from iotpolicy.app import (
     write_output,
 )
 from iotpolicy.catalogue import render_catalogue
+from iotpolicy.completion import complete_rule_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
 from iotpolicy.formats import FORMATS
+from iotpolicy.gitlog import GitError, repository_root
 from iotpolicy.register import collector_paused, find_register, load_register
 
 
@@ -30,6 +34,14 @@ class CheckFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    GITHUB = "github"
+    GITLAB = "gitlab"
+
+
+REPOSITORY_FORMATS = frozenset({"sarif", "junit", "github", "gitlab"})
+"""Formats that name files relative to the repository root."""
 
 
 class CatalogueFormat(StrEnum):
@@ -44,21 +56,55 @@ class CatalogueFormat(StrEnum):
 def check(
     register: str | None = RegisterOption,
     as_of: str | None = AsOfOption,
-    fmt: CheckFormat = typer.Option(CheckFormat.TEXT, "--format", "-f", help="Output format."),
+    fmt: CheckFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="Output format (default text; under GitHub Actions text plus annotations).",
+        show_default=False,
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too."),
-    rule: list[str] = typer.Option([], "--rule", help="Only this rule (repeatable)."),
+    rule: list[str] = typer.Option(
+        [], "--rule", help="Only this rule (repeatable).", autocompletion=complete_rule_id
+    ),
 ) -> None:
-    """Validate the register and evaluate every rule of the policy's control catalogue."""
+    """Validate the register and evaluate every rule of the policy's control catalogue.
+
+    Without --format, under GitHub Actions (GITHUB_ACTIONS=true) the text report is followed on
+    standard output by one workflow-command annotation per finding.
+    """
     day = parse_as_of(as_of)
+    annotate = fmt is None and os.environ.get("GITHUB_ACTIONS") == "true"
+    name = (fmt or CheckFormat.TEXT).value
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
         with collector_paused():
             result = evaluate(load_register(root), day, rules, register_label(register, root))
+        if annotate or name in REPOSITORY_FORMATS:
+            result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
-        write_output(FORMATS[fmt.value](result, colour), output)
+        write_output(FORMATS[name](result, colour), output)
+        if annotate:
+            write_output(FORMATS["github"](result, False), None)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)
+
+
+def repository_path(root: Path) -> str | None:
+    """The register folder relative to the top of its git work tree (``""`` at the top), or None
+    when it is not in a repository or git is not available."""
+    try:
+        top = repository_root(root)
+    except GitError:
+        return None
+    if top is None:
+        return None
+    try:
+        relative = root.resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    return "" if relative == Path() else relative.as_posix()
 
 
 @app.command("rules")

@@ -1,0 +1,41 @@
+"""``iotpolicy schema``: write the JSON Schema of every record kind, for editors and other tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from iotpolicy.app import RegisterOption, app, user_errors, write_output
+from iotpolicy.register import SCHEMA_FOLDER, find_register
+from iotpolicy.schemas import all_schemas, dump, write_schemas
+
+STDOUT = "-"
+"""``--output-dir -``: print one JSON object (kind -> schema) instead of writing files."""
+
+
+@app.command("schema")
+def schema_command(
+    register: str | None = RegisterOption,
+    output_dir: str | None = typer.Option(
+        None,
+        "--output-dir",
+        "-o",
+        metavar="DIR",
+        help="Write <kind>.schema.json into DIR (default: the register's schemas/ folder); "
+        "'-' prints one JSON object holding every schema instead.",
+    ),
+) -> None:
+    """Write the JSON Schema (draft 2020-12) of every record kind, generated from the models.
+
+    Files written by iotpolicy start with a yaml-language-server line pointing at
+    ../schemas/<kind>.schema.json, so editors (VS Code with the YAML extension, and others)
+    validate and complete them once the schemas are in the register, where they go by default.
+    """
+    with user_errors():
+        if output_dir == STDOUT:
+            write_output(dump(all_schemas()), None)
+            return
+        target = Path(output_dir) if output_dir else find_register(register) / SCHEMA_FOLDER
+        written = write_schemas(target)
+    typer.echo(f"wrote {len(written)} schemas to {target.as_posix()}")

@@ -1,0 +1,144 @@
+"""JSON Schemas (draft 2020-12) of every record kind, generated from the models.
+
+Editors validate and complete register files with them: files written by the tool start with a
+``# yaml-language-server: $schema=../schemas/<kind>.schema.json`` line (``register.schema_comment``)
+and ``iotpolicy schema`` writes the schemas into the register's ``schemas/`` folder. The output is
+deterministic (sorted keys, two-space indent, final newline), so the schemas can be committed and
+compared.
+
+The schemas describe what an editor sees: YAML 1.2, where an unquoted ``2024-03-12`` is a string
+(``"format": "date"``) and ``yes`` is not a boolean. They are as strict as the models about keys
+(no unknown key) and types; the cross-record rules (REG-002 onwards) stay with ``iotpolicy check``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from iotpolicy.models import Person, Policy
+from iotpolicy.project import SCHEMA_BASE_URL
+from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
+from iotpolicy.yamlio import atomic_write_text
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+"""``$schema`` of every generated schema."""
+
+KINDS: dict[str, tuple[str, str]] = {
+    "policy": (
+        "Policy",
+        f"{POLICY_FILE}: the policy document's header (number, title, owner), its tunable settings "
+        "and its revision history.",
+    ),
+    "people": (
+        "People",
+        f"{PEOPLE_FILE}: a list of the people who own devices and approve, review or audit; other "
+        "records name them by id.",
+    ),
+    "segment": (
+        "Segment",
+        "segments/<id>.yaml: a network segment in one security zone and the flows allowed out of "
+        "it.",
+    ),
+    "vendor": (
+        "Vendor",
+        "vendors/<id>.yaml: a vendor, integrator or service company: its security contact, "
+        "agreement, assessment and remote maintenance.",
+    ),
+    "device": (
+        "Device",
+        "devices/<id>.yaml: one IoT or OT device: identity, placement, hardening, accounts, "
+        "firmware, monitoring, backups and its changes.",
+    ),
+    "exception": (
+        "Exception",
+        "exceptions/<id>.yaml: a time-limited risk acceptance, approved by a general manager, "
+        "that suppresses one rule for the subjects it names.",
+    ),
+    "advisory": (
+        "Advisory",
+        "advisories/<id>.yaml: a vendor's security advisory or end-of-life notice and the "
+        "products it affects.",
+    ),
+    "incident": (
+        "Incident",
+        "incidents/<id>.yaml: an incident or audit finding that involved IoT/OT devices.",
+    ),
+}
+"""Record kind -> (title, description) of its schema, in the register's order."""
+
+
+def schema_file(kind: str) -> str:
+    """``device`` -> ``device.schema.json``."""
+    return f"{kind}.schema.json"
+
+
+def kind_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one record kind (``people``: the list of persons in people.yaml)."""
+    title, description = KINDS[kind]
+    if kind == "people":
+        person = _model_schema(Person)
+        defs = person.pop("$defs", {})
+        defs["Person"] = person
+        body: dict[str, Any] = {"type": "array", "items": {"$ref": "#/$defs/Person"}}
+        body["$defs"] = defs
+    else:
+        model: type[BaseModel] = Policy if kind == "policy" else FOLDERS[kind][1]
+        body = _model_schema(model)
+    return {
+        **body,
+        "$schema": DIALECT,
+        "$id": SCHEMA_BASE_URL + schema_file(kind),
+        "title": title,
+        "description": description,
+    }
+
+
+def all_schemas() -> dict[str, dict[str, Any]]:
+    """Every kind's schema, by kind."""
+    return {kind: kind_schema(kind) for kind in KINDS}
+
+
+def dump(schema: Any) -> str:
+    """Deterministic JSON text: sorted keys, two-space indent, final newline."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def schema_texts() -> dict[str, str]:
+    """File name -> text of every schema file."""
+    return {schema_file(kind): dump(schema) for kind, schema in all_schemas().items()}
+
+
+def write_schemas(folder: Path) -> list[Path]:
+    """Write every ``<kind>.schema.json`` into ``folder`` (atomically, file by file); returns the
+    paths written."""
+    written = []
+    for name, text in schema_texts().items():
+        path = folder / name
+        atomic_write_text(path, text)
+        written.append(path)
+    return written
+
+
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema(mode="validation")
+    _add_titles(schema)
+    return schema
+
+
+def _add_titles(node: Any) -> None:
+    """Give every property a title (pydantic leaves it out next to a ``$ref``)."""
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            for name, field in properties.items():
+                if isinstance(field, dict) and "title" not in field:
+                    field["title"] = name.replace("_", " ").title()
+        for value in node.values():
+            _add_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _add_titles(value)
