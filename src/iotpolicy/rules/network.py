@@ -6,6 +6,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
+from iotpolicy.models import Flow, Segment
 from iotpolicy.models.enums import Category, Zone
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 
@@ -131,13 +132,19 @@ def seg_004(ctx: Context) -> Iterator[Violation]:
                     failures.add((*base, name), f"flow to '{flow.to}' has no {name}")
                 elif norm(text) == "any":
                     failures.add((*base, name), f"flow to '{flow.to}' allows any {name}")
-            target = ctx.segments.get(flow.to)
-            if segment.zone in (Zone.GUEST, Zone.CORPORATE) and target and target.zone is Zone.OT:
-                failures.add(
-                    (*base, "to"),
-                    f"{segment.zone.value} segment has a flow to ot segment '{target.id}'",
-                )
-            if segment.zone is Zone.OT and flow.to == "internet":
-                failures.add((*base, "to"), "ot segment has a flow to the internet")
+            reason = forbidden_flow(segment, flow, ctx.segments.get(flow.to))
+            if reason:
+                failures.add((*base, "to"), reason)
             if failures:
                 yield failures.violation()  # type: ignore[misc]
+
+
+def forbidden_flow(source: Segment, flow: Flow, target: Segment | None) -> str | None:
+    """Why the zones never allow ``flow`` out of ``source`` (3.2), or None: a ``guest`` or
+    ``corporate`` segment reaching an ``ot`` segment, or an ``ot`` segment reaching ``internet``.
+    ``target``: the segment the flow goes to, None for the internet or an unknown id."""
+    if source.zone in (Zone.GUEST, Zone.CORPORATE) and target and target.zone is Zone.OT:
+        return f"{source.zone.value} segment has a flow to ot segment '{target.id}'"
+    if source.zone is Zone.OT and flow.to == "internet":
+        return "ot segment has a flow to the internet"
+    return None

@@ -1,0 +1,70 @@
+"""Markdown reports for auditors and managers (``iotpolicy report``) and the Jinja environments.
+
+:func:`render_reports` turns a :class:`ReportInput` (the register, its check result, its git state
+and history) into the text of each report and ``index.md``; nothing here writes files or runs git.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from iotpolicy.reports.templating import (
+    MAX_OUTPUT_BYTES,
+    OVERRIDE_FOLDER,
+    PARTIALS,
+    TemplateRefused,
+    environment,
+    overrides,
+    render,
+    render_report,
+)
+from iotpolicy.reports.views import KINDS, ReportInput, ReportKind, ReportLink, common, index
+
+INDEX = "index"
+"""The index page: ``index.md.j2`` -> ``index.md``, always rendered."""
+
+__all__ = [
+    "INDEX",
+    "KINDS",
+    "MAX_OUTPUT_BYTES",
+    "ReportInput",
+    "ReportKind",
+    "TemplateRefused",
+    "environment",
+    "render",
+    "render_reports",
+    "unknown_overrides",
+]
+
+
+def render_reports(data: ReportInput, kinds: Sequence[str]) -> dict[str, str]:
+    """File name -> Markdown text of the reports ``kinds`` (all when empty, in :data:`KINDS`
+    order) and of ``index.md`` linking them. A register's ``templates/`` overrides are used,
+    sandboxed; a failure there raises TemplateRefused and nothing is returned."""
+    chosen = [kind for name, kind in KINDS.items() if not kinds or name in kinds]
+    folder = _override_folder(data)
+    base = common(data)
+    rendered: dict[str, str] = {}
+    for kind in chosen:
+        context = {**base, **kind.build(data), "title": kind.title}
+        rendered[kind.file] = render_report(kind.template, context, folder)
+    links = [ReportLink(kind.title, kind.file, kind.description) for kind in chosen]
+    context = {**base, **index(data, links), "title": "Compliance reports"}
+    rendered[f"{INDEX}.md"] = render_report(f"{INDEX}.md.j2", context, folder)
+    return rendered
+
+
+def _override_folder(data: ReportInput) -> Path | None:
+    folder = data.register.root / OVERRIDE_FOLDER
+    return folder if folder.is_dir() else None
+
+
+def unknown_overrides(root: Path) -> list[str]:
+    """Files of the register's ``templates/`` folder that override nothing (a misspelt name)."""
+    known = {kind.template for kind in KINDS.values()} | {f"{INDEX}.md.j2"}
+    return [
+        f"{OVERRIDE_FOLDER}/{name}"
+        for name in overrides(root / OVERRIDE_FOLDER)
+        if name not in known and not name.startswith(PARTIALS)
+    ]
