@@ -28,4 +28,10 @@ class Advisory(Model):
     status: AdvisoryStatus = Field(description="open, mitigated or not-applicable.")
     cves: tuple[Text, ...] = Field((), description="CVE ids.")
     reference: Text | None = Field(None, description="Vendor reference or URL.")
+    revision: Text | None = Field(
+        None, description="Revision of the vendor's document (CSAF tracking.version)."
+    )
+    revised_on: Date | None = Field(
+        None, description="Date of that revision (CSAF tracking.current_release_date)."
+    )
     note: Text | None = Field(None, description="Triage note.")

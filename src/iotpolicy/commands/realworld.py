@@ -1,0 +1,786 @@
+"""Bringing the real world in: ``import devices``, ``export devices``, ``reconcile``,
+``advisories import``, ``advisories list`` and ``advisories set-status``.
+
+Reading and matching live in :mod:`iotpolicy.spreadsheet`, :mod:`iotpolicy.nmap`,
+:mod:`iotpolicy.csaf` and :mod:`iotpolicy.matching`; every write goes through
+:func:`iotpolicy.editing.write_drafts` (lock, reload, check the drafted files as ``check`` reads
+them, write all or nothing, ``--commit`` one commit). This module turns options into drafts and
+prints what happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+
+from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.commands.export import export_app
+from iotpolicy.csaf import AffectedProduct, CsafAdvisory, Product, parse_csaf
+from iotpolicy.editing import DEVICE, Draft, Outcome, Refused, Snapshot, write_drafts
+from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
+from iotpolicy.models import Advisory, Device, Segment, Settings
+from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Category, Status, Zone
+from iotpolicy.names import resolve_vendor, slugify
+from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
+from iotpolicy.register import Register, find_register, load_register, schema_comment
+from iotpolicy.spreadsheet import (
+    CellError,
+    ColumnMap,
+    RowValues,
+    device_table,
+    map_columns,
+    nest,
+    parse_map_options,
+    read_sheet,
+    resolve_references,
+    row_values,
+    to_csv,
+    to_xlsx,
+)
+from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, dump_new
+
+CommitOption = typer.Option(False, "--commit", help="Commit the written files with git.")
+QUOTED_FIELDS = frozenset({"serial", "firmware.version", "network.mac"})
+"""Texts always written in quotes, as the editing commands write them."""
+QUOTED_KEYS = frozenset({"from_version", "to_version", "serial"})
+"""The same inside the entries of ``changes``."""
+
+import_app = typer.Typer(
+    name="import", help="Bring records in from other tools' files.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
+advisories_app = typer.Typer(
+    name="advisories",
+    help="Vendor security advisories: import CSAF documents, list, record the triage.",
+    no_args_is_help=True,
+)
+app.add_typer(advisories_app, name="advisories")
+
+
+def _read(path: Path) -> bytes:
+    """A file's bytes (an unreadable file is a usage error naming it)."""
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    return path.read_bytes()
+
+
+def _names(register: Register, kind: str) -> dict[str, str]:
+    """id -> name of the valid records of ``kind`` (``person`` for people.yaml)."""
+    records = register.people if kind == "person" else register.of(kind)
+    return {r.model.id: r.model.name for r in records if r.model is not None}
+
+
+def _settings(register: Register) -> Settings:
+    policy = register.policy.model if register.policy is not None else None
+    return policy.settings if policy is not None else Settings()
+
+
+def _valid(register: Register, kind: str) -> list[Any]:
+    return [r.model for r in register.of(kind) if r.model is not None]
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _print_outcomes(outcomes: Sequence[Outcome], dry_run: bool = False) -> None:
+    findings = sum(len(o.findings) for o in outcomes)
+    if findings and not dry_run:
+        typer.echo(
+            f"iotpolicy check has {_plural(findings, 'finding')} about the written records; "
+            "run iotpolicy check for the details."
+        )
+    commits = {o.commit for o in outcomes if o.commit}
+    for sha in sorted(commits):
+        typer.echo(f"Committed {sha}.")
+
+
+# --- import devices / export devices ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """What one row does."""
+
+    row: int
+    device: str
+    action: str
+    """created, updated or unchanged."""
+    fields: tuple[str, ...]
+    """The fields it sets (for an update: the ones that change)."""
+
+
+@import_app.command("devices")
+def import_devices(
+    file: Path = typer.Argument(..., help="The inventory: a .csv or .xlsx file."),
+    mapping: list[str] = typer.Option(
+        [], "--map", help="COLUMN=FIELD: the device field a column holds (COLUMN=- skips it)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write none."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Import the valid rows and report the others."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Create or update device records from a spreadsheet inventory.
+
+    The header row names the fields: dotted names (network.segment) or common headers (IP
+    address, MAC, Location, Manufacturer, Serial number ...). Every row is validated first; one
+    bad row and nothing is written (unless --skip-invalid). A row whose id exists updates that
+    record, keeping its comments; a row without an id takes the slug of its name.
+    """
+    with user_errors():
+        root = find_register(register)
+        sheet = read_sheet(file.name, _read(file))
+        columns = map_columns(sheet.headers, parse_map_options(mapping))
+        plan: list[_Planned] = []
+        skipped: list[CellError] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            plan.clear()
+            skipped.clear()
+            drafts, errors = _device_drafts(snap, sheet_rows(snap), columns, plan, file.name)
+            if errors and not skip_invalid:
+                raise Refused(
+                    f"refused: {_plural(len({e.row for e in errors}), 'row')} of {file.name} "
+                    "not valid; nothing was written",
+                    tuple(f"{file.name}: {e}" for e in sorted(errors, key=lambda e: e.row)),
+                )
+            skipped.extend(errors)
+            return drafts
+
+        def sheet_rows(snap: Snapshot) -> tuple[list[RowValues], list[CellError]]:
+            rows, errors = row_values(sheet, columns)
+            names = {k: _names(snap.register, k) for k in ("vendor", "person", "segment")}
+            resolved, more = resolve_references(rows, columns, names)
+            return resolved, errors + more
+
+        message = f"Import devices from {file.name}"
+        outcomes = write_drafts(root, date.today(), commit, drafts_of, message, dry_run)
+        for error in sorted(skipped, key=lambda e: e.row):
+            typer.echo(f"skipped {file.name}: {error}", err=True)
+        verb = {"created": "would create", "updated": "would update"} if dry_run else {}
+        for item in sorted(plan, key=lambda p: p.row):
+            what = verb.get(item.action, item.action)
+            fields = f": {', '.join(item.fields)}" if item.action == "updated" else ""
+            typer.echo(f"row {item.row}: {what} devices/{item.device}.yaml{fields}")
+        if columns.ignored:
+            typer.echo(f"Columns not imported: {', '.join(columns.ignored)} (name them with --map)")
+        counts = {a: sum(1 for p in plan if p.action == a) for a in ("created", "updated")}
+        unchanged = sum(1 for p in plan if p.action == "unchanged")
+        head = "Dry run, nothing written" if dry_run else f"Imported {file.name}"
+        typer.echo(
+            f"{head}: {counts['created']} created, {counts['updated']} updated, "
+            f"{unchanged} unchanged"
+            + (f", {_plural(len({e.row for e in skipped}), 'row')} skipped" if skipped else "")
+            + "."
+        )
+        _print_outcomes(outcomes, dry_run)
+
+
+def _device_drafts(
+    snap: Snapshot,
+    read: tuple[list[RowValues], list[CellError]],
+    columns: ColumnMap,
+    plan: list[_Planned],
+    source: str,
+) -> tuple[list[Draft], list[CellError]]:
+    """A draft per row that creates or changes a device, and every row's problems."""
+    rows, errors = read
+    bad_rows = {e.row for e in errors}
+    register = snap.register
+    existing = {r.raw_id: r for r in register.of("device") if r.raw_id}
+    drafts: list[Draft] = []
+    used_ips: dict[str, int] = {}
+    for row in rows:
+        record = existing.get(row.id)
+        rel = DEVICE.file(row.id)
+        if (record is None and (register.root / rel).exists()) or (record and record.model is None):
+            errors.append(CellError(row.row, None, f"{rel} is not valid; fix it first"))
+            continue
+        current = _plain(record.model.model_dump(exclude_none=True)) if record else {}
+        device, problems = _row_problems(
+            snap, row, _merge(current, nest(row.values)), columns, used_ips
+        )
+        if device is None or problems or row.row in bad_rows:
+            errors.extend(problems)
+            continue
+        new = _plain(device.model_dump(exclude_none=True))
+        if record is None:
+            text = dump_new(_quoted("", new), schema_comment(rel))
+            drafts.append(Draft(rel, text, row.id, f"Add device {row.id}", True))
+            plan.append(_Planned(row.row, row.id, "created", tuple(row.values)))
+            continue
+        changed = [path for path in row.values if _get(current, path) != _get(new, path)]
+        if not changed:
+            plan.append(_Planned(row.row, row.id, "unchanged", ()))
+            continue
+        try:
+            doc = RoundTrip(register.texts[record.file])
+            for path in changed:
+                doc.set(tuple(path.split(".")), _quoted(path, _get(new, path)), DEVICE.key_order)
+            text = doc.text()
+        except YamlEditError as exc:
+            errors.append(CellError(row.row, None, f"{rel} {exc}; edit it by hand"))
+            continue
+        message = f"Update device {row.id} from {source}"
+        drafts.append(Draft(record.file, text, row.id, message, False))
+        plan.append(_Planned(row.row, row.id, "updated", tuple(changed)))
+    return drafts, errors
+
+
+def _row_problems(
+    snap: Snapshot,
+    row: RowValues,
+    merged: dict[str, Any],
+    columns: ColumnMap,
+    used_ips: dict[str, int],
+) -> tuple[Device | None, list[CellError]]:
+    """The device a row makes, and what is wrong with it: its model, and its IP address (inside
+    its segment, not used by another device, nor by an earlier row)."""
+    try:
+        device = Device.model_validate(merged)
+    except ValidationError as exc:
+        return None, [
+            CellError(
+                row.row,
+                columns.column(".".join(str(p) for p in error["loc"])),
+                _describe(error),
+            )
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+    ip = device.network.ip if device.network else None
+    if ip is None or ("network.ip" not in row.values and "network.segment" not in row.values):
+        return device, []
+    segment = device.network.segment if device.network else None
+    problem = snap.ip_problem(ip, segment, device.id)
+    if problem is None and ip in used_ips:
+        problem = f"{ip} is already used by row {used_ips[ip]}"
+    used_ips.setdefault(ip, row.row)
+    column = columns.column("network.ip") or columns.column("network.segment")
+    return device, [CellError(row.row, column, problem)] if problem else []
+
+
+def _describe(error: Any) -> str:
+    """A model error in words (the value itself is never repeated)."""
+    where = ".".join(str(p) for p in error["loc"])
+    match error["type"]:
+        case "missing":
+            return f"{where} is required"
+        case "enum":
+            expected = error.get("ctx", {}).get("expected", "").replace("'", "")
+            return f"{where} must be one of {expected}"
+        case _:
+            return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _get(data: dict[str, Any], path: str) -> Any:
+    node: Any = data
+    for step in path.split("."):
+        node = node.get(step) if isinstance(node, dict) else None
+    return node
+
+
+def _plain(value: Any) -> Any:
+    """A model dump as YAML-ready data: enums as their words, tuples as lists, no None."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None and v != ()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
+
+
+def _quoted(path: str, value: Any) -> Any:
+    """``value`` (at dotted ``path``) with versions, serials and MACs as :class:`Quoted`."""
+    if isinstance(value, dict):
+        return {k: _quoted(f"{path}.{k}".lstrip("."), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_quoted(f"{path}.item", v) for v in value]
+    tail = path.rsplit(".", 1)[-1]
+    if isinstance(value, str) and (path in QUOTED_FIELDS or tail in QUOTED_KEYS):
+        return Quoted(value)
+    return value
+
+
+class SheetFormat(StrEnum):
+    """Spreadsheet formats of ``export devices``."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@export_app.command("devices")
+def export_devices(
+    fmt: SheetFormat = typer.Option(SheetFormat.CSV, "--format", "-f", help="csv or xlsx."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write to FILE (required for xlsx; csv default: stdout)."
+    ),
+    register: str | None = RegisterOption,
+) -> None:
+    """Every device as one spreadsheet row, columns named by dotted field names, so that
+    ``import devices`` reads it back without losing anything. Text that a spreadsheet would run
+    as a formula is written with a leading '."""
+    with user_errors():
+        if fmt is SheetFormat.XLSX and output is None:
+            raise UsageError("--format xlsx needs --output FILE")
+        root = find_register(register)
+        loaded = load_register(root)
+        secrets = sorted(
+            {
+                f.file
+                for f in evaluate(loaded, date.today(), select_rules(["REG-004"]), "").findings
+                if f.file.startswith("devices/")
+            }
+        )
+        if secrets:
+            raise Refused(
+                f"refused: {', '.join(secrets)} holds a credential (REG-004); remove it before "
+                "exporting; nothing was written"
+            )
+        invalid = sorted(r.file for r in loaded.of("device") if r.model is None)
+        invalid += sorted(f"devices/{s}.yaml" for s in loaded.unreadable.get("device", ()))
+        if invalid:
+            raise Refused(
+                f"refused: {_plural(len(invalid), 'device file')} not valid "
+                f"({', '.join(invalid)}); fix them first (iotpolicy check); nothing was written"
+            )
+        devices = sorted((r.model for r in loaded.of("device")), key=lambda d: d.id)
+        headers, rows = device_table(devices)
+        if fmt is SheetFormat.XLSX:
+            assert output is not None
+            _write_bytes(output, to_xlsx(headers, rows))
+        else:
+            write_output(to_csv(headers, rows), output)
+        if output is not None:
+            typer.echo(f"Exported {_plural(len(devices), 'device')} to {output}.", err=True)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- reconcile ----------------------------------------------------------------------------------
+
+
+class ScanFormat(StrEnum):
+    """Output formats of ``reconcile``."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+@app.command("reconcile")
+def reconcile_command(
+    scan: Path = typer.Argument(..., help="An nmap XML report (nmap -oX FILE ...)."),
+    fmt: ScanFormat = typer.Option(ScanFormat.TEXT, "--format", "-f", help="Output format."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to FILE."),
+    create_planned: bool = typer.Option(
+        False, "--create-planned", help="Add every unknown host as a planned device stub."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Compare a network scan with the register: unknown (shadow) hosts, registered devices not
+    seen, IP/MAC mismatches, devices in another segment, undeclared open ports (CM-7 drift) and
+    insecure services. Exit 1 when anything needs attention."""
+    with user_errors():
+        root = find_register(register)
+        parsed = parse_scan(_read(scan), scan.name)
+        loaded = load_register(root)
+        result = reconcile(
+            parsed,
+            _valid(loaded, "device"),
+            _valid(loaded, "segment"),
+            _settings(loaded).insecure_services,
+            scan.name,
+        )
+        write_output(render(result, fmt.value), output)
+        if create_planned:
+            _create_stubs(root, result, scan.name, commit)
+    raise typer.Exit(EXIT_FINDINGS if result.needs_attention else EXIT_OK)
+
+
+def _create_stubs(root: Path, result: Reconciliation, source: str, commit: bool) -> None:
+    shadows = [i.ip for i in result.items if i.kind is Kind.SHADOW and i.ip]
+    hosts = [h for h in result.scan.hosts if h.ip in shadows]
+    today = date.today()
+
+    def drafts_of(snap: Snapshot) -> list[Draft]:
+        taken = {r.raw_id for r in snap.register.of("device")}
+        taken |= snap.register.unreadable.get("device", set())
+        segments = {s.id: s for s in _valid(snap.register, "segment")}
+        vendors = _names(snap.register, "vendor")
+        drafts = []
+        for host in hosts:
+            record = _stub(host, result, segments, vendors, taken, source, today)
+            taken.add(record["id"])
+            rel = DEVICE.file(record["id"])
+            text = dump_new(record, schema_comment(rel))
+            drafts.append(
+                Draft(rel, text, record["id"], f"Add planned device {record['id']}", True)
+            )
+        return drafts
+
+    if not hosts:
+        return
+    outcomes = write_drafts(root, today, commit, drafts_of, f"Add unknown hosts from {source}")
+    for outcome in outcomes:
+        typer.echo(f"Created planned device stub {outcome.file}: complete it.", err=True)
+    for sha in sorted({o.commit for o in outcomes if o.commit}):
+        typer.echo(f"Committed {sha}.", err=True)
+
+
+def _stub(
+    host: Host,
+    result: Reconciliation,
+    segments: dict[str, Segment],
+    vendors: dict[str, str],
+    taken: set[str | None],
+    source: str,
+    today: date,
+) -> dict[str, Any]:
+    """A planned device record for an unknown host: what the scan saw, for the operations
+    manager to complete (or to take the host off the network)."""
+    segment_id = next((i.segment for i in result.items if i.ip == host.ip and i.segment), None)
+    segment = segments.get(segment_id) if segment_id else None
+    base = slugify(host.hostname.split(".")[0], "") if host.hostname else ""
+    record_id = base if base and base not in taken else "host-" + slugify(_dashed(host.ip))
+    number = 2
+    while record_id in taken:
+        record_id = f"host-{slugify(_dashed(host.ip))}-{number}"
+        number += 1
+    vendor = resolve_vendor(host.mac_vendor or "", vendors) if host.mac_vendor else None
+    ports = ", ".join(p.label for p in host.ports) or "none"
+    seen = f"MAC vendor {host.mac_vendor}; " if host.mac_vendor and vendor is None else ""
+    network: dict[str, Any] = {"segment": segment_id, "ip": host.ip}
+    if host.mac:
+        network["mac"] = Quoted(host.mac.lower())
+    if host.hostname:
+        network["hostname"] = host.hostname
+    record: dict[str, Any] = {
+        "id": record_id,
+        "name": f"Unknown host {host.ip}" + (f" ({host.hostname})" if host.hostname else ""),
+        "category": (Category.OT if segment and segment.zone is Zone.OT else Category.IOT).value,
+        "type": "unknown",
+        "vendor": vendor,
+        "status": Status.PLANNED.value,
+        "network": {k: v for k, v in network.items() if v is not None},
+        "notes": (
+            f"Found by the network scan {source} (reconciled {today.isoformat()}): {seen}"
+            f"open ports {ports}. Complete this record (name, type, vendor, model, owner) or "
+            "take the host off the network."
+        ),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def _dashed(ip: str) -> str:
+    return ip.replace(".", "-").replace(":", "-")
+
+
+# --- advisories ---------------------------------------------------------------------------------
+
+
+@advisories_app.command("import")
+def advisories_import(
+    files: list[Path] = typer.Argument(..., help="CSAF 2.0 JSON documents."),
+    vendor: str | None = typer.Option(
+        None, "--vendor", help="The vendor id to record them under (default: from the document)."
+    ),
+    received_on: str | None = typer.Option(
+        None, "--received-on", help="Date the advisories were received (default: today)."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Record CSAF advisories as advisories/<id>.yaml, and show which devices they match.
+
+    Exact matches (model number, serial number, CPE, or model name) are written as affects
+    entries, so FW-002 reports affected devices; similar names are shown for review only. A
+    newer revision of an advisory already recorded updates it (its status and note are kept).
+    """
+    received = parse_as_of(received_on)
+    with user_errors():
+        root = find_register(register)
+        documents = [parse_csaf(_read(path), path.name) for path in files]
+        reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            reports.clear()
+            drafts: list[Draft] = []
+            for document in documents:
+                drafts += _advisory_drafts(snap, document, vendor, received, reports)
+            return drafts
+
+        message = f"Import advisories from {', '.join(f.name for f in files)}"
+        outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
+        for rel, headline, matches, warnings in reports:
+            typer.echo(f"{rel}: {headline}")
+            exact = [m for m in matches if m.exact]
+            for match in exact:
+                typer.echo(f"  matches {match.describe()}")
+            for match in matches:
+                if not match.exact:
+                    typer.echo(f"  review {match.describe()}")
+            if not matches:
+                typer.echo("  matches no registered device")
+            for warning in warnings:
+                typer.echo(f"  warning: {warning}")
+        _print_outcomes(outcomes)
+
+
+def _advisory_drafts(
+    snap: Snapshot,
+    document: CsafAdvisory,
+    vendor_option: str | None,
+    received: date,
+    reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]],
+) -> list[Draft]:
+    """The advisory records one CSAF document gives: one per registered vendor it names."""
+    vendors = _names(snap.register, "vendor")
+    if vendor_option is not None and vendor_option not in vendors:
+        raise UsageError(f"--vendor {vendor_option}: no such vendor in the register")
+    by_vendor: dict[str, list[AffectedProduct]] = {}
+    for entry in document.affected:
+        vendor_id = vendor_option or resolve_vendor(entry.product.vendor or "", vendors)
+        if vendor_id is not None:
+            by_vendor.setdefault(vendor_id, []).append(entry)
+    if not by_vendor:
+        if vendor_option is None and document.affected:
+            named = ", ".join(document.vendors) or "none"
+            raise Refused(
+                f"refused: {document.tracking_id}: its vendor ({named}) is not in the register; "
+                "add it (iotpolicy add-vendor) or name it with --vendor ID; nothing was written"
+            )
+        by_vendor[vendor_option or _only(vendors, document)] = []
+    devices = _valid(snap.register, "device")
+    existing = {r.raw_id: r for r in snap.register.of("advisory") if r.raw_id}
+    drafts: list[Draft] = []
+    for vendor_id, affected in sorted(by_vendor.items()):
+        record_id = document.id if len(by_vendor) == 1 else slugify(f"{document.id}-{vendor_id}")
+        rel = f"advisories/{record_id}.yaml"
+        matches = match_devices(affected, devices, {vendor_id: vendors[vendor_id]})
+        affects = advisory_affects(affected, matches)
+        fields: dict[str, Any] = {
+            "title": document.title,
+            "published_on": document.published_on,
+            "affects": affects,
+            "cves": list(document.cves),
+            "reference": document.reference,
+            "revision": Quoted(document.revision),
+            "revised_on": document.revised_on,
+        }
+        fields = {k: v for k, v in fields.items() if v is not None}
+        record = existing.get(record_id)
+        entries = "entry" if len(affects) == 1 else "entries"
+        summary = (
+            f"{document.title} ({_plural(len(document.cves), 'CVE')}, "
+            f"{len(affects)} affects {entries})"
+        )
+        if record is not None:
+            current: Advisory | None = record.model
+            if current is None:
+                raise Refused(f"refused: {rel} is not valid; fix it first; nothing was written")
+            if not document.is_newer_than(current.revision, current.revised_on):
+                same = f"unchanged: revision {current.revision} is recorded"
+                reports.append((rel, same, matches, document.warnings))
+                continue
+            try:
+                doc = RoundTrip(snap.register.texts[record.file])
+                for key, value in fields.items():
+                    doc.set((key,), value, _advisory_order)
+                text = doc.text()
+            except YamlEditError as exc:
+                raise Refused(
+                    f"refused: {rel} {exc}; edit it by hand; nothing was written"
+                ) from None
+            note = f"updated to revision {document.revision}"
+            if current.status is not AdvisoryStatus.OPEN:
+                note += f" (status stays {current.status.value}: review it)"
+            reports.append((rel, f"{note}: {summary}", matches, document.warnings))
+            message = f"Update advisory {record_id} to revision {document.revision}"
+            drafts.append(Draft(rel, text, record_id, message, False))
+            continue
+        data = {
+            "id": record_id,
+            "vendor": vendor_id,
+            "kind": AdvisoryKind.VULNERABILITY.value,
+            "title": fields.pop("title"),
+            **({"published_on": fields.pop("published_on")} if "published_on" in fields else {}),
+            "received_on": received,
+            "affects": fields.pop("affects"),
+            "status": AdvisoryStatus.OPEN.value,
+            **fields,
+        }
+        reports.append((rel, f"created: {summary}", matches, document.warnings))
+        text = dump_new(data, schema_comment(rel))
+        drafts.append(Draft(rel, text, record_id, f"Add advisory {record_id}", True))
+    return drafts
+
+
+def _only(vendors: dict[str, str], document: CsafAdvisory) -> str:
+    """The vendor of a document without affected products: its publisher, when registered."""
+    found = resolve_vendor(document.publisher, vendors)
+    if found is None:
+        raise Refused(
+            f"refused: {document.tracking_id} names no affected product and its publisher "
+            f"({document.publisher or 'unnamed'}) is not a registered vendor; name the vendor "
+            "with --vendor ID; nothing was written"
+        )
+    return found
+
+
+def _advisory_order(path: tuple[str | int, ...]) -> Sequence[str]:
+    return list(Advisory.model_fields) if not path else []
+
+
+class ListFormat(StrEnum):
+    """Output formats of ``advisories list``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@advisories_app.command("list")
+def advisories_list(
+    fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format", "-f", help="Output format."),
+    register: str | None = RegisterOption,
+) -> None:
+    """Every advisory with its status and the registered devices it affects (exact matches:
+    vendor, model and firmware in range, as FW-002 counts them; similar names for review)."""
+    with user_errors():
+        root = find_register(register)
+        loaded = load_register(root)
+        devices = _valid(loaded, "device")
+        vendors = _names(loaded, "vendor")
+        entries = []
+        for advisory in sorted(_valid(loaded, "advisory"), key=lambda a: a.id):
+            matches = _record_matches(advisory, devices, vendors)
+            entries.append((advisory, matches))
+        if fmt is ListFormat.JSON:
+            document = [
+                {
+                    "id": a.id,
+                    "vendor": a.vendor,
+                    "kind": a.kind.value,
+                    "status": a.status.value,
+                    "title": a.title,
+                    "received_on": a.received_on.isoformat() if a.received_on else None,
+                    "cves": list(a.cves),
+                    "affected_devices": sorted({m.device for m in ms if m.exact and m.affected}),
+                    "matches": [m.to_dict() for m in ms],
+                    "note": a.note,
+                }
+                for a, ms in entries
+            ]
+            write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
+            return
+        if not entries:
+            typer.echo("No advisories recorded.")
+        for advisory, matches in entries:
+            affected = sorted({m.device for m in matches if m.exact and m.affected})
+            typer.echo(
+                f"{advisory.id}  {advisory.status.value}  {advisory.kind.value}  "
+                f"{advisory.vendor}  {advisory.title or ''}".rstrip()
+            )
+            typer.echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
+            for match in matches:
+                if not match.exact:
+                    typer.echo(f"  review: {match.describe()}")
+            if advisory.note:
+                typer.echo(f"  note: {advisory.note}")
+
+
+def _record_matches(
+    advisory: Advisory, devices: list[Device], vendors: dict[str, str]
+) -> list[DeviceMatch]:
+    """An advisory record's matches, by the same rules as a CSAF product's (by name)."""
+    affected = [
+        AffectedProduct(
+            Product(str(index), entry.model, advisory.vendor, None, entry.model),
+            entry.versions,
+            advisory.cves,
+            (),
+        )
+        for index, entry in enumerate(advisory.affects)
+    ]
+    name = vendors.get(advisory.vendor)
+    return match_devices(affected, devices, {advisory.vendor: name} if name else {})
+
+
+class Triage(StrEnum):
+    """Statuses ``advisories set-status`` records."""
+
+    MITIGATED = "mitigated"
+    NOT_APPLICABLE = "not-applicable"
+    OPEN = "open"
+
+
+@advisories_app.command("set-status")
+def advisories_set_status(
+    advisory_id: str = typer.Argument(..., metavar="ID", help="The advisory id."),
+    status: Triage = typer.Argument(..., help="mitigated, not-applicable (or open to reopen)."),
+    note: str = typer.Option(..., "--note", help="Why: what was done, or why it does not apply."),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Record the triage of an advisory: its status and a note (kept in git with --commit)."""
+    with user_errors():
+        root = find_register(register)
+        rel = f"advisories/{advisory_id}.yaml"
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
+            if record is None:
+                raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
+            snap.valid_file(rel)
+            try:
+                doc = RoundTrip(snap.register.texts[rel])
+                doc.set(("status",), status.value, _advisory_order)
+                doc.set(("note",), " ".join(note.split()), _advisory_order)
+                text = doc.text()
+            except YamlEditError as exc:
+                raise Refused(
+                    f"refused: {rel} {exc}; edit it by hand; nothing was written"
+                ) from None
+            message = f"Set advisory {advisory_id} {status.value}"
+            return [Draft(rel, text, advisory_id, message, False)]
+
+        outcomes = write_drafts(root, date.today(), commit, drafts_of)
+        typer.echo(f"{outcomes[0].message}: {rel} written.")
+        _print_outcomes(outcomes)
