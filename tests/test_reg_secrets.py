@@ -335,3 +335,18 @@ def test_scan_text_results_never_contain_the_value() -> None:
     hits = list(scan_text(text))
     assert len(hits) == 3
     assert all(SECRET not in what for _, what in hits)
+
+
+@pytest.mark.parametrize("name", list(LEAK_CASES))
+def test_the_secret_value_never_appears_in_any_report(
+    cli: Callable[..., Run], make_register: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    root = make_register(LEAK_CASES[name])
+    out = tmp_path / "reports"
+    run = cli("report", "--register", str(root), "--as-of", AS_OF, "--output-dir", str(out))
+    assert run.exit_code == 0, run.stderr
+    assert_no_leak(run.stdout + run.stderr)
+    written = sorted(out.iterdir())
+    assert len(written) == 9
+    for path in written:
+        assert_no_leak(path.read_text(encoding="utf-8"))
