@@ -56,7 +56,7 @@ def test_init_scaffolds_a_register_whose_findings_name_the_next_command(
     root = tmp_path / "acme"
     run = cli("init", str(root), *PEOPLE)
     assert run.exit_code == 0, run.stderr
-    assert run.stdout.startswith(f"Initialised a register in {root} (14 files).\n")
+    assert run.stdout.startswith(f"Initialised a register in {root} (22 files).\n")
     assert f"Created a git repository in {root}." in run.stdout
     assert f"iotpolicy review --register {root}" in run.stdout
     files = {str(p.relative_to(root)) for p in root.rglob("*") if ".git/" not in f"{p}/"[
@@ -66,6 +66,9 @@ def test_init_scaffolds_a_register_whose_findings_name_the_next_command(
         ".github/workflows/iotpolicy.yml", ".gitlab-ci.yml", ".pre-commit-config.yaml",
         *(f"{folder}/.gitkeep" for folder in ("segments", "vendors", "devices", "exceptions",
                                                 "advisories", "incidents", "reviews")),
+        *(f"schemas/{kind}.schema.json" for kind in ("policy", "people", "segment", "vendor",
+                                                     "device", "exception", "advisory",
+                                                     "incident")),
     }  # fmt: skip
     assert git(root, "rev-parse", "--show-toplevel").strip() == str(root.resolve())
     findings = check_json(cli, root)
@@ -84,6 +87,11 @@ def test_policy_yaml_writes_out_every_setting_with_a_comment(cli: Cli, tmp_path:
     text = (root / "policy.yaml").read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == "# yaml-language-server: $schema=schemas/policy.schema.json"
+    # ... and the schema it points at is there, the same as `iotpolicy schema` writes.
+    from iotpolicy.schemas import schema_texts
+
+    for name, schema in schema_texts().items():
+        assert (root / "schemas" / name).read_text(encoding="utf-8") == schema
     for name, info in Settings.model_fields.items():
         line = next(i for i, line in enumerate(lines) if line.startswith(f"  {name}: "))
         assert lines[line - 1] == f"  # {info.description}"
@@ -259,7 +267,7 @@ def test_init_commit_commits_every_file_it_wrote(cli: Cli, tmp_path: Path) -> No
     subject = git(root, "log", "--format=%s%n%an").splitlines()
     assert subject == ["Initialise the IoT/OT security policy register", "Ole Hansen"]
     committed = git(root, "show", "--name-only", "--format=", "HEAD").split()
-    assert len(committed) == 14 and "policy.yaml" in committed
+    assert len(committed) == 22 and "policy.yaml" in committed
     assert git(root, "status", "--porcelain") == ""
 
 

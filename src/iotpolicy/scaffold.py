@@ -30,8 +30,16 @@ from iotpolicy.gitlog import (
     repository_root,
 )
 from iotpolicy.models import Settings
-from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE, Register, schema_comment
+from iotpolicy.register import (
+    FOLDERS,
+    PEOPLE_FILE,
+    POLICY_FILE,
+    SCHEMA_FOLDER,
+    Register,
+    schema_comment,
+)
 from iotpolicy.register import with_file as register_with_file
+from iotpolicy.schemas import schema_texts
 from iotpolicy.yamlio import LOCK_FILE, atomic_write_text, parse_text, yaml_text
 
 DOCUMENT = "P35S"
@@ -173,6 +181,7 @@ def render(path: Path, options: InitOptions, today: date, top: Path) -> dict[str
         ".gitignore": render_("gitignore.j2").render(**context),
     }
     files.update({f"{folder}/.gitkeep": "" for folder in _FOLDERS})
+    files.update({f"{SCHEMA_FOLDER}/{name}": text for name, text in schema_texts().items()})
     for template, target in _LIVE_CI.items():
         rel = target if live else f"{CI_FOLDER}/{template}"
         files[rel] = render_(f"{template}.j2").render(**context)

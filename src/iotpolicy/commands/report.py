@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from iotpolicy.app import AsOfOption, RegisterOption, app, parse_as_of, register_label, user_errors
+from iotpolicy.completion import complete_record_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import register_state
@@ -72,7 +73,10 @@ def report(
 @app.command()
 def history(
     record: str | None = typer.Argument(
-        None, metavar="ID", help="A record id (or file); default: the whole register."
+        None,
+        metavar="ID",
+        help="A record id (or file); default: the whole register.",
+        autocompletion=complete_record_id,
     ),
     register: str | None = RegisterOption,
     fmt: HistoryFormat = typer.Option(HistoryFormat.TEXT, "--format", "-f", help="Output format."),
