@@ -30,7 +30,7 @@ from iotpolicy.models import (
 )
 from iotpolicy.models.base import is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
-from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file
+from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
 
 M = TypeVar("M")
 B = TypeVar("B", bound=BaseModel)
@@ -108,17 +108,6 @@ def line_at(data: Any, path: Sequence[str | int]) -> int:
         else:
             break
     return line
-
-
-def value_at(data: Any, path: Sequence[str | int]) -> Any:
-    """The value at ``path`` inside ``data``, or None when it is not there."""
-    node = data
-    for step in path:
-        try:
-            node = node[step]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
 
 
 @dataclass

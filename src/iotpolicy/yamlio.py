@@ -110,6 +110,17 @@ class _Loader(CParser, BaseResolver):
         return _MAP if kind is MappingNode else _SEQ
 
 
+def value_at(data: Any, path: Sequence[str | int]) -> Any:
+    """The value at ``path`` inside ``data`` (mappings and lists), or None when it is not there."""
+    node = data
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 def line_of(text: str, index: int) -> int:
     """1-based line of character ``index`` of ``text``."""
     return text.count("\n", 0, index) + 1
@@ -453,13 +464,7 @@ class RoundTrip:
 
     def get(self, path: Sequence[str | int]) -> Any:
         """The node at ``path``, or None."""
-        node = self.root
-        for step in path:
-            try:
-                node = node[step]
-            except (KeyError, IndexError, TypeError):
-                return None
-        return node
+        return value_at(self.root, path)
 
     def set(self, path: Sequence[str | int], value: Any, order: KeyOrder) -> None:
         """Set the value at ``path`` (creating missing mappings at their canonical place); a
