@@ -18,6 +18,7 @@ from iotpolicy.commands import (
     init,  # noqa: F401  (registers init)
     realworld,  # noqa: F401  (registers import devices, export devices, reconcile, advisories)
     report,  # noqa: F401  (registers report and history)
+    review,  # noqa: F401  (registers review and record-communication)
     schema,  # noqa: F401  (registers schema)
 )
 

@@ -511,6 +511,9 @@ class Draft:
     """The command's own problems: (field path inside the record, what)."""
     gate: bool = False
     """Refuse when check would find an unsuppressed error about the record (it goes live)."""
+    record: bool = True
+    """False for a file that is not a register record (the review record, Markdown): it is
+    written and committed with the others but not read as one."""
 
 
 @dataclass(frozen=True)
@@ -552,7 +555,8 @@ def write_drafts(
         drafts = list(drafts_of(snap))
         after = snap.register
         for draft in drafts:
-            after = with_file(after, draft.file, draft.text)
+            if draft.record:
+                after = with_file(after, draft.file, draft.text)
         result = evaluate(after, today, select_rules(), str(root))
         owns = [
             tuple(f for f in result.findings if f.file == d.file and f.subject == d.subject)
@@ -561,6 +565,7 @@ def write_drafts(
         problems = [
             problem
             for draft, own in zip(drafts, owns, strict=True)
+            if draft.record
             for problem in _problems(snap, draft, result.findings, own)
         ]
         if problems:

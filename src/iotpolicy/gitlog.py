@@ -113,6 +113,23 @@ def commit_files(plan: CommitPlan, message: str) -> str:
     return run_git(["rev-parse", "--short", "HEAD"], cwd=plan.top).stdout.strip()
 
 
+def tag_exists(top: Path, name: str) -> bool:
+    """True when the repository at ``top`` already has the tag ``name``."""
+    done = run_git(["rev-parse", "--verify", "--quiet", f"refs/tags/{name}"], cwd=top, check=False)
+    return done.returncode == 0
+
+
+def tag_commit(top: Path, name: str, message: str, commit: str = "HEAD") -> None:
+    """Tag ``commit`` as ``name`` with an annotated tag (``message``, the user as tagger);
+    GitError when git refuses (the tag exists, no identity ...)."""
+    try:
+        run_git(["tag", "-a", name, "-m", message, commit], cwd=top)
+    except GitError as exc:
+        raise GitError(
+            f"committed but not tagged ({exc}); tag it with git tag -a {name} once that is fixed"
+        ) from None
+
+
 # --- reading: history of records and of the register (history, reports, review) -------------
 
 SHORT_HASH = 12
@@ -206,6 +223,28 @@ def register_state(root: Path, exclude: Path | None = None) -> RegisterState:
     except GitError:
         return RegisterState(in_repository=False, commit=None, dirty=False)
     return RegisterState(in_repository=True, commit=commit, dirty=bool(status.stdout))
+
+
+def uncommitted_files(root: Path, ignore: Iterable[str] = ()) -> list[str]:
+    """Files of the register at ``root`` (relative to it, ``/``-separated) with uncommitted
+    changes, untracked ones included (git-ignored ones and ``ignore`` not), sorted."""
+    status = run_git(
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."], cwd=root
+    )
+    top = repository_root(root)
+    base = root.resolve().relative_to(top.resolve()) if top is not None else Path()
+    found: set[str] = set()
+    entries = iter(status.stdout.split("\0"))
+    for entry in entries:
+        if len(entry) <= 3:
+            continue
+        if entry[0] in "RC":  # a rename or copy: the next token is its source
+            next(entries, None)
+        path = Path(entry[3:])
+        rel = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
+        if rel not in ignore:
+            found.add(rel)
+    return sorted(found)
 
 
 def resolve_commit(root: Path, rev: str) -> str:

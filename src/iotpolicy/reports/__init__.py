@@ -62,7 +62,7 @@ def _override_folder(data: ReportInput) -> Path | None:
 
 def unknown_overrides(root: Path) -> list[str]:
     """Files of the register's ``templates/`` folder that override nothing (a misspelt name)."""
-    known = {kind.template for kind in KINDS.values()} | {f"{INDEX}.md.j2"}
+    known = {kind.template for kind in KINDS.values()} | {f"{INDEX}.md.j2", "review.md.j2"}
     return [
         f"{OVERRIDE_FOLDER}/{name}"
         for name in overrides(root / OVERRIDE_FOLDER)

@@ -1,0 +1,218 @@
+"""``iotpolicy review`` (the General Manager's review, clause 9) and ``iotpolicy
+record-communication`` (9.4).
+
+Thin: :mod:`iotpolicy.review` builds the pack, checks the decision and writes through
+:mod:`iotpolicy.editing`. Every answer is an option; on a terminal (or with ``--interactive``)
+the missing ones are asked for with the edit commands' prompt helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.commands.edit import InteractiveOption, ask, asking, tell
+from iotpolicy.errors import UsageError
+from iotpolicy.models.enums import Trigger
+from iotpolicy.register import find_register
+from iotpolicy.review import (
+    QUESTIONS,
+    Decision,
+    Pack,
+    build_pack,
+    record_communication,
+    render,
+    write_review,
+)
+
+_KEYS = ", ".join(q.key for q in QUESTIONS)
+
+
+def _answers(given: list[str] | None) -> dict[str, str]:
+    """``--answer KEY=TEXT`` values by key; a usage error for a malformed or unknown one."""
+    answers: dict[str, str] = {}
+    for raw in given or []:
+        key, sep, text = raw.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in {q.key for q in QUESTIONS}:
+            raise UsageError(f"--answer '{key}': write it as KEY=TEXT, KEY one of {_KEYS}")
+        answers[key] = text.strip()
+    return answers
+
+
+def _ask_until(question: str, default: str | None, ok: set[str] | None = None) -> str:
+    """Ask until the answer is not empty (and one of ``ok`` when given)."""
+    while True:
+        answer = ask(question, default).strip()
+        if answer and (ok is None or answer in ok):
+            return answer
+        tell(f"  one of: {', '.join(sorted(ok))}" if ok else "  an answer is needed")
+
+
+def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) -> None:
+    """Ask for whatever the options left out."""
+    if not decision.get("version"):
+        hint = (
+            "" if pack.pending else f" (minor {pack.proposed_minor}, major {pack.proposed_major})"
+        )
+        decision["version"] = _ask_until(f"New version{hint}", pack.proposed_minor)
+    if not decision.get("trigger"):
+        decision["trigger"] = _ask_until(
+            "Trigger", pack.proposed_trigger, {t.value for t in Trigger}
+        )
+    if not decision.get("summary"):
+        default = pack.revision.changes if pack.pending else None
+        decision["summary"] = _ask_until("Summary of the changes", default)
+    if not decision.get("reviewers"):
+        names = _ask_until("Reviewers (person ids, separated by commas)", None)
+        decision["reviewers"] = [n.strip() for n in names.split(",") if n.strip()]
+    if not decision.get("approver"):
+        gms = set(pack.gms)
+        default = pack.gms[0] if len(pack.gms) == 1 else None
+        decision["approver"] = _ask_until(
+            f"Approving general manager ({', '.join(pack.gms) or 'none'})", default, gms or None
+        )
+    for question in QUESTIONS:
+        if not answers.get(question.key):
+            answers[question.key] = _ask_until(question.text, None)
+
+
+@app.command("review")
+def review_command(
+    version: str | None = typer.Option(
+        None, "--version", help="The new version (default: the next minor; a major is accepted)."
+    ),
+    trigger: str | None = typer.Option(
+        None, "--trigger", help="What caused the review (default: the first trigger, or annual)."
+    ),
+    summary: str | None = typer.Option(
+        None, "--summary", help="Summary of the changes in this revision."
+    ),
+    reviewer: list[str] | None = typer.Option(
+        None, "--reviewer", help="Person id of a reviewer (repeatable)."
+    ),
+    approver: str | None = typer.Option(
+        None, "--approver", help="Person id of the approving General Manager."
+    ),
+    answer: list[str] | None = typer.Option(
+        None, "--answer", metavar="KEY=TEXT", help=f"Answer to a 9.1.2 question ({_KEYS})."
+    ),
+    on: str | None = typer.Option(
+        None, "--date", help="Date of the review and the approval (default: today)."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Evaluate the register as of this date (default: --date)."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = typer.Option(
+        False, "--commit", help="Commit policy.yaml and the review record, tag policy-v<version>."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the review pack; write nothing."),
+    output: Path | None = typer.Option(
+        None, "--output", help="Write the review pack as Markdown to this file."
+    ),
+    no_git: bool = typer.Option(
+        False,
+        "--no-git",
+        help="Without git history: changes from the records' dates since the revision.",
+    ),
+    interactive: bool | None = InteractiveOption,
+) -> None:
+    """The General Manager's review: why it is due, what changed, the compliance state, then
+    the approved revision appended to policy.yaml with its review record."""
+    with user_errors():
+        root = find_register(register)
+        day = parse_as_of(on)
+        evaluated = parse_as_of(as_of) if as_of else day
+        pack = build_pack(root, evaluated, no_git=no_git)
+        if dry_run or output is not None:
+            write_output(render(pack), output)
+            if output is not None:
+                typer.echo(f"Review pack written to {output}.", err=True)
+            if dry_run:
+                return
+        answers = _answers(answer)
+        values: dict[str, object] = {
+            "version": version,
+            "trigger": trigger,
+            "summary": summary,
+            "reviewers": reviewer,
+            "approver": approver,
+        }
+        if asking(interactive):
+            if output is None:
+                typer.echo(render(pack))
+            _prompt(pack, values, answers)
+        else:
+            lacking = [
+                option
+                for key, option in (
+                    ("summary", "--summary"),
+                    ("reviewers", "--reviewer"),
+                    ("approver", "--approver"),
+                )
+                if not values.get(key)
+            ]
+            if pack.pending and not values.get("summary"):
+                values["summary"] = pack.revision.changes
+                lacking = [o for o in lacking if o != "--summary"]
+            lacking += [f"--answer {q.key}=TEXT" for q in QUESTIONS if not answers.get(q.key)]
+            if lacking:
+                raise UsageError(
+                    f"missing {', '.join(lacking)}: give them as options, or run on a terminal "
+                    "(or with --interactive) to be asked; iotpolicy review --dry-run shows the pack"
+                )
+        decision = Decision(
+            version=str(values.get("version") or pack.proposed_minor).strip().lstrip("vV"),
+            trigger=str(values.get("trigger") or pack.proposed_trigger),
+            summary=str(values["summary"]),
+            reviewers=tuple(str(r) for r in values["reviewers"]),  # type: ignore[attr-defined]
+            approver=str(values["approver"]),
+            on=day,
+            answers=answers,
+        )
+        written = write_review(pack, decision, commit=commit)
+        what = "approved in place" if written.in_place else "appended"
+        typer.echo(f"Revision {decision.version} {what} in policy.yaml.")
+        typer.echo(f"Review record written: {written.files[1]}.")
+        if written.commit:
+            typer.echo(f"Committed as {written.commit}, tagged {written.tag}.")
+        else:
+            typer.echo("Not committed: commit both files and tag the commit (or use --commit).")
+        typer.echo(
+            "Next: communicate it to staff and vendors, then iotpolicy record-communication "
+            "--on DATE --channel ... --audience staff --audience vendors"
+        )
+
+
+@app.command("record-communication")
+def record_communication_command(
+    on: str | None = typer.Option(
+        None, "--on", help="Date the revision was communicated (default: today)."
+    ),
+    channel: list[str] | None = typer.Option(
+        None, "--channel", help="A channel used: email, shared-folder, printed-at-sites ..."
+    ),
+    audience: list[str] | None = typer.Option(
+        None, "--audience", help="Who was reached: staff, vendors (repeatable)."
+    ),
+    replace: bool = typer.Option(
+        False, "--replace", help="Replace an existing communicated record."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = typer.Option(False, "--commit", help="Commit policy.yaml with git."),
+) -> None:
+    """Record that the revision in force was communicated (9.4), so POL-005 passes."""
+    with user_errors():
+        root = find_register(register)
+        when = parse_as_of(on) if on else date.today()
+        number, sha = record_communication(
+            root, when, channel or [], audience or [], commit=commit, replace=replace
+        )
+        typer.echo(f"Communication of revision {number} on {when} recorded in policy.yaml.")
+        if sha:
+            typer.echo(f"Committed as {sha}.")
+        typer.echo("Print the notices for the installation sites with: iotpolicy report site")
