@@ -11,8 +11,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from iotpolicy.cli import app
+from iotpolicy.cli import load_commands
 from tests.baseline import AS_OF, baseline
+
+app = load_commands()
 
 DELETE = "~delete"
 """In an edit, the value that removes the key."""

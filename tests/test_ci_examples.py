@@ -17,8 +17,10 @@ import pytest
 import typer
 import yaml
 
-from iotpolicy.cli import app
+from iotpolicy.cli import load_commands
 from tests.conftest import DELETE, edited_baseline, write_register
+
+app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / "docs" / "ci" / "github-actions.yml"

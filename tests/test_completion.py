@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from iotpolicy.app import RegisterOption
-from iotpolicy.cli import app
+from iotpolicy.cli import load_commands
 from iotpolicy.completion import (
     complete_device_id,
     complete_exception_id,
@@ -25,6 +25,8 @@ from iotpolicy.completion import (
     complete_vendor_id,
 )
 from tests.conftest import DELETE
+
+app = load_commands()
 
 
 def context(register: str | None = None) -> click.Context:

@@ -86,7 +86,8 @@ def _worker_script(root: Path, worker: int, count: int, kind: str) -> str:
     return (
         "import sys\n"
         "from typer.testing import CliRunner\n"
-        "from iotpolicy.cli import app\n"
+        "from iotpolicy.cli import load_commands\n"
+        "app = load_commands()\n"
         f"ROOT = {str(root)!r}\n"
         f"for n in range({count}):\n"
         f"    result = CliRunner().invoke(app, {args})\n"

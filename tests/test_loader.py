@@ -115,8 +115,19 @@ def test_data_keeps_lines_and_tells_plain_from_quoted() -> None:
 )
 def test_no_scalar_is_resolved_by_the_loader(written: str) -> None:
     value = parse_text(f"a: {written}\n").data["a"]
-    assert type(value) is PlainStr
+    assert isinstance(value, str)
     assert value == written
+
+
+@pytest.mark.parametrize("written", ["true", "FALSE", "False", "0755", "-3", "+12", "514"])
+def test_plain_scalars_that_could_be_booleans_or_integers_stay_marked_plain(written: str) -> None:
+    assert type(parse_text(f"a: {written}\n").data["a"]) is PlainStr
+    assert type(parse_text(f"a: '{written}'\n").data["a"]) is str
+
+
+@pytest.mark.parametrize("written", ["4.10", "yes", "on", "2024-01-01", "camera", "tcp", "-x"])
+def test_other_plain_scalars_are_plain_text(written: str) -> None:
+    assert type(parse_text(f"a: {written}\n").data["a"]) is str
 
 
 @pytest.mark.parametrize("written", ["", "~", "null", "Null", "NULL"])

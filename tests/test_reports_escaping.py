@@ -98,7 +98,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every report of the hostile register, committed twice so the changes report has fields."""
     from typer.testing import CliRunner
 
-    from iotpolicy.cli import app
+    from iotpolicy.cli import load_commands
+
+    app = load_commands()
     from tests.conftest import edited_baseline
 
     repo = GitRepo(tmp_path_factory.mktemp("hostile"))

@@ -45,7 +45,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Every report of the example register, rendered once by the real CLI."""
     from typer.testing import CliRunner
 
-    from iotpolicy.cli import app
+    from iotpolicy.cli import load_commands
+
+    app = load_commands()
 
     repo = GitRepo(tmp_path_factory.mktemp("example"))
     copy_records(repo.register)

@@ -13,10 +13,12 @@ import jsonschema
 import pytest
 import typer
 
-from iotpolicy.cli import app
+from iotpolicy.cli import load_commands
 from iotpolicy.register import FOLDERS, SCHEMA_FOLDER, schema_comment
 from iotpolicy.yamlio import PlainStr, read_file
 from tests.conftest import Run
+
+app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "register"

@@ -9,7 +9,6 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from iotpolicy.reports import render
 from iotpolicy.rules import RULES, Rule
 
 
@@ -36,6 +35,8 @@ def render_catalogue(fmt: str, colour: bool = False) -> str:
     if fmt == "json":
         return json.dumps([rule_dict(r) for r in rules], indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
+        from iotpolicy.reports import render  # Jinja only for this format (check starts faster)
+
         return render("rules.md.j2", rules=rules)
     buffer = io.StringIO()
     console = Console(

@@ -50,11 +50,16 @@ _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
 # C0 controls but tab/LF/CR, DEL, C1 controls, line/paragraph separators, BOM inside the text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)")
 _ALIAS_MESSAGE = "aliases (*name) are not allowed in the register: write the value out"
+_TYPED_START = frozenset("tTfF+-0123456789")
+"""First characters of the plain scalars that could mean a boolean or an integer."""
+_BOOLS = ("true", "false")
+_INT = re.compile(r"[-+]?[0-9]+\Z")
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
 class PlainStr(str):
-    """A scalar written without quotes; models decide if it is a boolean, integer or text."""
+    """A scalar written without quotes that could mean a boolean or an integer (``true``,
+    ``False``, ``0755``, ``-3``): the models decide. Every other scalar is a plain ``str``."""
 
     __slots__ = ()
 
@@ -236,7 +241,12 @@ class _Builder:
         tag = node.tag
         if tag == _PLAIN:
             value = node.value
-            return None if value in _NULLS else PlainStr(value)
+            if value in _NULLS:
+                return None
+            if value[:1] in _TYPED_START and (value.lower() in _BOOLS or _INT.match(value)):
+                return PlainStr(value)
+            # Interned: statuses, categories, vendors ... repeat across thousands of records.
+            return sys.intern(value)
         if tag == _QUOTED:
             return str(node.value)
         if tag not in (_MAP, _SEQ):
@@ -260,7 +270,7 @@ class _Builder:
             if key_node.tag not in (_PLAIN, _QUOTED) or not isinstance(key_node, ScalarNode):
                 self._refuse(key_node, "a key must be plain text")
                 continue
-            key = str(key_node.value)
+            key = sys.intern(key_node.value)
             if key in key_lines:
                 self._refuse(key_node, f"duplicate key '{key}'")
                 continue

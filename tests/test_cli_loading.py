@@ -1,0 +1,62 @@
+"""The console script imports only the module of the command it runs, and knows every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import typer
+
+from iotpolicy.cli import COMMAND_MODULES, load_commands
+
+
+def top_level_names(app: typer.Typer) -> set[str]:
+    """Names of the app's commands and command groups."""
+    commands = {
+        c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+    }
+    groups = {g.name or "" for g in app.registered_groups}
+    return commands | groups
+
+
+def test_the_table_names_every_command_of_the_app() -> None:
+    assert top_level_names(load_commands()) == set(COMMAND_MODULES)
+
+
+def test_check_starts_without_the_reports_editing_and_import_code() -> None:
+    script = (
+        "import sys\n"
+        "sys.argv = ['iotpolicy', 'check', '--help']\n"
+        "from iotpolicy.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    loaded = set(done.stderr.split())
+    assert "--register" in done.stdout
+    assert "iotpolicy.commands.check" in loaded
+    for heavy in (
+        "jinja2",
+        "openpyxl",
+        "ruamel.yaml",
+        "git",
+        "iotpolicy.reports",
+        "iotpolicy.editing",
+    ):
+        assert heavy not in loaded, heavy
+
+
+def test_an_unknown_command_still_gets_typers_message_with_every_command_loaded() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "iotpolicy", "chekc"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "No such command 'chekc'" in done.stderr
+    help_text = subprocess.run(
+        [sys.executable, "-m", "iotpolicy", "--help"], capture_output=True, text=True
+    ).stdout
+    for name in ("check", "add-device", "report", "review", "advisories", "reconcile"):
+        assert name in help_text
