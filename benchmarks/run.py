@@ -1,63 +1,281 @@
-"""Time ``iotpolicy check`` on synthetic registers and print a Markdown table.
+"""Time iotpolicy on synthetic registers and print Markdown tables.
 
-Usage: python benchmarks/run.py [--sizes 1000 10000] [--work DIR]
+Usage: python benchmarks/run.py [--sizes 1000 10000 50000] [--work DIR]
+                                [--skip-jsonschema-above N] [--history]
 
-Each size gets a fresh register from benchmarks/generate.py; each command runs in its own process,
-whose wall time and peak resident memory (from wait4) are reported.
+Each size gets a fresh register from benchmarks/generate.py. Each command runs in its own process,
+whose wall time and peak resident memory (from wait4) are reported:
+
+- ``check --format json`` cold (``<register>/.iotpolicy-cache`` deleted first), then warm: after
+  1% of the device files (chosen by a seeded random) got a new ``name:``;
+- ``report`` (every report; the register is not in git, so no history is read);
+- ``check-jsonschema`` on every device file against the schema ``iotpolicy schema`` writes. When
+  the file list does not fit one command line (ARG_MAX), it runs in as few invocations as needed:
+  their wall times are summed and the largest peak RSS is shown.
+
+``--history`` also builds a git repository with a register of 10,000 devices and 100 commits (a
+few firmware bumps each, fixed identity and dates) and times ``history <one device>`` and
+``report changes`` there; ``--sizes`` with no size runs only that.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate
 
+AS_OF = "2026-11-25"
+CACHE = ".iotpolicy-cache"
+BIN = Path(sys.executable).parent
+FIRMWARE = re.compile(r'(?m)^  version: "[^"]*"$')
+"""The firmware version line of a generated device file."""
 
-def measure(command: list[str]) -> tuple[float, float, int]:
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """One measured command: wall seconds, peak RSS in MB, exit code."""
+
+    wall: float
+    rss: float
+    code: int
+
+
+def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
     """(wall seconds, peak RSS in MB, exit code) of one command run to completion."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
     return wall, usage.ru_maxrss / 1024, process.returncode
 
 
+def timed(command: list[str], ok: tuple[int, ...] = (0, 1), cwd: Path | None = None) -> Timing:
+    """:func:`measure` ``command``; SystemExit when its exit code is not in ``ok``."""
+    timing = Timing(*measure(command, cwd))
+    if timing.code not in ok:
+        raise SystemExit(f"{' '.join(command[:6])} ... failed with exit code {timing.code}")
+    return timing
+
+
+def iotpolicy(*args: str) -> list[str]:
+    """The command line running ``iotpolicy ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "iotpolicy", *args]
+
+
+def touch_one_percent(register: Path, seed: int) -> int:
+    """Give 1% of the device files (at least one; a seeded choice) a new ``name:``; returns how
+    many."""
+    files = sorted((register / "devices").glob("*.yaml"))
+    chosen = random.Random(seed).sample(files, max(1, len(files) // 100))
+    for path in chosen:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"(?m)^name: (.*)$", r"name: \1 (renamed)", text, count=1))
+    return len(chosen)
+
+
+def chunks(args: list[str], budget: int) -> list[list[str]]:
+    """``args`` split into runs whose command-line size (text, NUL and pointer) stays in budget."""
+    runs: list[list[str]] = [[]]
+    used = 0
+    for arg in args:
+        cost = len(os.fsencode(arg)) + 1 + 8
+        if runs[-1] and used + cost > budget:
+            runs.append([])
+            used = 0
+        runs[-1].append(arg)
+        used += cost
+    return runs
+
+
+def jsonschema_timing(register: Path, schemas: Path) -> tuple[Timing, int]:
+    """check-jsonschema over every device file (relative paths, run in the register): summed wall
+    time, largest peak RSS, worst exit code, and the number of invocations."""
+    files = sorted(p.relative_to(register).as_posix() for p in register.glob("devices/*.yaml"))
+    base = [str(BIN / "check-jsonschema"), "--schemafile", str(schemas / "device.schema.json")]
+    environment = sum(len(k) + len(v) + 2 + 8 for k, v in os.environ.items())
+    budget = os.sysconf("SC_ARG_MAX") - environment - 65536
+    runs = [timed([*base, *run], cwd=register) for run in chunks(files, budget)]
+    total = Timing(sum(t.wall for t in runs), max(t.rss for t in runs), max(t.code for t in runs))
+    return total, len(runs)
+
+
+def row(size: int, command: str, timing: Timing | None, note: str = "") -> None:
+    """One Markdown row of the timings table."""
+    if timing is None:
+        print(f"| {size:,} | {command} | skipped | | {note} |")
+    else:
+        print(f"| {size:,} | {command} | {timing.wall:.2f} s | {timing.rss:.0f} MB | {note} |")
+
+
+def bench_size(size: int, work: Path, skip_jsonschema_above: int | None) -> dict[str, Timing]:
+    """Generate a register of ``size`` devices and time every command on it (prints the rows)."""
+    register = generate(work / f"register-{size}", size)
+    check = iotpolicy("check", "--register", str(register), "--as-of", AS_OF, "--format", "json")
+    shutil.rmtree(register / CACHE, ignore_errors=True)
+    found: dict[str, Timing] = {"cold": timed(check)}
+    cache = "cache written" if (register / CACHE).exists() else "no cache written"
+    row(size, "`check --format json` cold", found["cold"], cache)
+    touched = touch_one_percent(register, seed=size)
+    found["warm"] = timed(check)
+    row(size, "`check --format json` warm", found["warm"], f"{touched:,} files changed")
+    reports = work / f"reports-{size}"
+    found["report"] = timed(
+        iotpolicy(
+            "report", "--register", str(register), "--output-dir", str(reports), "--as-of", AS_OF
+        ),
+        ok=(0,),
+    )
+    row(size, "`report` (all)", found["report"])
+    if skip_jsonschema_above is not None and size > skip_jsonschema_above:
+        row(
+            size,
+            "`check-jsonschema` devices",
+            None,
+            f"--skip-jsonschema-above {skip_jsonschema_above}",
+        )
+        return found
+    schemas = work / f"schemas-{size}"
+    timed(iotpolicy("schema", "--register", str(register), "--output-dir", str(schemas)), ok=(0,))
+    found["jsonschema"], invocations = jsonschema_timing(register, schemas)
+    note = f"exit {found['jsonschema'].code}, {invocations} invocation(s)"
+    row(size, "`check-jsonschema` devices", found["jsonschema"], note)
+    return found
+
+
+def verdict(text: str, ok: bool) -> str:
+    """A measured value with whether it meets its target."""
+    return f"{text} ({'met' if ok else 'NOT met'})"
+
+
+def print_targets(results: dict[int, dict[str, Timing]]) -> None:
+    """The ratios of issue 8 per size; a target that applies at that size says if it is met."""
+    print("\n| devices | check-jsonschema / cold | warm / cold | report / cold | check peak RSS |")
+    print("|---:|---:|---:|---:|---:|")
+    for size, found in results.items():
+        cold = found["cold"].wall
+        warm, report = found["warm"].wall / cold, found["report"].wall / cold
+        rss = max(found["cold"].rss, found["warm"].rss)
+        schema = found["jsonschema"].wall / cold if "jsonschema" in found else None
+        cells = [
+            "skipped" if schema is None else f"{schema:.2f}",
+            verdict(f"{warm:.2f}", warm <= 0.10),
+            verdict(f"{report:.2f}", report <= 2),
+            f"{rss:.0f} MB",
+        ]
+        if size == 10_000:
+            cells[0] = cells[0] if schema is None else verdict(cells[0], schema >= 5)
+            cells[3] = verdict(cells[3], rss < 300)
+        print(f"| {size:,} | {' | '.join(cells)} |")
+    print(
+        "\nTargets: check-jsonschema / cold >= 5 and check peak RSS < 300 MB at 10,000 devices; "
+        "warm / cold <= 0.10 and report / cold <= 2 at every size; cold check < 60 s at 50,000."
+    )
+    if 50_000 in results:
+        wall = results[50_000]["cold"].wall
+        print(f"Cold check at 50,000 devices: {verdict(f'{wall:.1f} s', wall < 60)}.")
+
+
+def git(top: Path, *args: str, when: str = "2026-01-01T09:00:00+00:00") -> None:
+    """Run git in ``top`` with a fixed identity and date and no outside configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
+    env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    identity = ["-c", "user.name=Ole Hansen", "-c", "user.email=ole.hansen@example.com"]
+    quiet = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null"]
+    subprocess.run(
+        ["git", *identity, *quiet, *args], cwd=top, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def build_history(top: Path, devices: int, commits: int, watched: str) -> Path:
+    """A repository at ``top`` holding a register of ``devices`` devices and ``commits`` commits:
+    the first adds everything, each later one bumps the firmware of three devices (``watched``
+    every tenth). Returns the register."""
+    if top.exists():
+        shutil.rmtree(top)
+    register = generate(top / "register", devices)
+    git(top, "init", "-q", "-b", "main")
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "-m", "Initial register")
+    rng = random.Random(8)
+    for number in range(1, commits):
+        names = {f"dev-{rng.randrange(devices):06d}" for _ in range(3)}
+        if number % 10 == 0:
+            names.add(watched)
+        paths = [f"register/devices/{name}.yaml" for name in sorted(names)]
+        for rel in paths:
+            path = top / rel
+            version = f'  version: "2.1.{4 + number}"'
+            path.write_text(FIRMWARE.sub(version, path.read_text(encoding="utf-8"), count=1))
+        when = f"2026-{1 + number // 28:02d}-{1 + number % 28:02d}T10:00:00+01:00"
+        git(top, "add", "--", *paths, when=when)
+        git(top, "commit", "-q", "-m", f"Firmware bumps {number}", when=when)
+    return register
+
+
+def bench_history(work: Path, devices: int = 10_000, commits: int = 100) -> None:
+    """Time ``history`` of one device and the ``changes`` report on a generated repository."""
+    watched = "dev-000042"
+    start = time.perf_counter()
+    register = build_history(work / "history", devices, commits, watched)
+    built = time.perf_counter() - start
+    print(f"\nGit history: {devices:,} devices, {commits} commits (built in {built:.1f} s)\n")
+    print("| devices | command | wall time | peak RSS | note |")
+    print("|---:|---|---:|---:|---|")
+    log = ["git", "log", "--no-renames", "--raw", "--no-abbrev", "-z"]
+    log += ["--relative", "HEAD", "--", "."]
+    row(devices, "`git log --raw` (reference)", timed(log, ok=(0,), cwd=register))
+    one = timed(iotpolicy("history", watched, "--register", str(register)), ok=(0,))
+    row(devices, f"`history {watched}`", one)
+    out = work / "history-reports"
+    changes = iotpolicy(
+        "report", "changes", "--register", str(register), "--output-dir", str(out), "--as-of", AS_OF
+    )
+    row(
+        devices, "`report changes`", timed(changes, ok=(0,)), "loads and evaluates the register too"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 50000])
     parser.add_argument("--work", type=Path, default=None, help="where registers are generated")
+    parser.add_argument(
+        "--skip-jsonschema-above",
+        type=int,
+        default=None,
+        metavar="N",
+        help="do not run check-jsonschema on registers of more than N devices",
+    )
+    parser.add_argument("--history", action="store_true", help="also run the git history benchmark")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="iotpolicy-bench-"))
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
-    print("| devices | command | wall time | peak RSS |")
-    print("|---:|---|---:|---:|")
-    for size in args.sizes:
-        register = generate(work / f"register-{size}", size)
-        command = [
-            sys.executable,
-            "-m",
-            "iotpolicy",
-            "check",
-            "--register",
-            str(register),
-            "--as-of",
-            "2026-11-25",
-            "--format",
-            "json",
-        ]
-        wall, rss, code = measure(command)
-        if code not in (0, 1):
-            raise SystemExit(f"iotpolicy check failed with exit code {code}")
-        print(f"| {size:,} | `iotpolicy check --format json` | {wall:.2f} s | {rss:.0f} MB |")
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, as of {AS_OF}\n")
+    results: dict[int, dict[str, Timing]] = {}
+    if args.sizes:
+        print("| devices | command | wall time | peak RSS | note |")
+        print("|---:|---|---:|---:|---|")
+        for size in args.sizes:
+            results[size] = bench_size(size, work, args.skip_jsonschema_above)
+        print_targets(results)
+    if args.history:
+        bench_history(work)
 
 
 if __name__ == "__main__":

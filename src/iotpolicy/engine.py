@@ -45,6 +45,8 @@ def evaluate(register: Register, as_of: date, rules: list[Rule], label: str) -> 
                     controls=rule.controls,
                 )
             )
+    selected = {rule.id for rule in rules}
+    findings.extend(f for f in register.cached_findings if f.rule in selected)
     findings = apply_exceptions(ctx, findings)
     findings.sort(key=lambda f: f.sort_key)
     return CheckResult(

@@ -9,15 +9,18 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
+import ipaddress
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from iotpolicy.errors import RegisterNotFound
+from iotpolicy.findings import Finding
 from iotpolicy.models import (
     Advisory,
     Device,
@@ -29,8 +32,12 @@ from iotpolicy.models import (
     Vendor,
 )
 from iotpolicy.models.base import is_slug
+from iotpolicy.models.enums import Status
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
+
+if TYPE_CHECKING:
+    from iotpolicy.cache import CheckCache
 
 M = TypeVar("M")
 B = TypeVar("B", bound=BaseModel)
@@ -110,6 +117,52 @@ def line_at(data: Any, path: Sequence[str | int]) -> int:
     return line
 
 
+class DeviceFacts(NamedTuple):
+    """What the rules that compare devices with each other (REG-002, REG-003, SEG-003, POL-003)
+    read of one device file: kept in the check cache, so they run over every device while only
+    the changed files are read again."""
+
+    file: str
+    subject: str
+    raw_id: str | None
+    """The id as written (any text), None when it is not text."""
+    id_line: int
+    id: str | None
+    """The validated id; None when the record failed its model (and every field below is empty)."""
+    active: bool
+    ip: str | None
+    """The IP address in its canonical form (``10.0.0.1``, ``fe80::1``)."""
+    ip_value: int | None
+    """The IP address as a number, for comparisons with a segment's range."""
+    segment: str | None
+    ip_line: int
+    type: str | None
+    commissioned_on: date | None
+    commissioned_line: int
+
+
+def device_facts(record: Record[Any]) -> DeviceFacts:
+    """The facts of one device record, valid or not."""
+    device = record.model
+    network = device.network if device is not None else None
+    address = ipaddress.ip_address(network.ip.strip()) if network and network.ip else None
+    return DeviceFacts(
+        file=record.file,
+        subject=record.subject,
+        raw_id=record.raw_id,
+        id_line=record.line("id"),
+        id=device.id if device is not None else None,
+        active=device is not None and device.status is Status.ACTIVE,
+        ip=str(address) if address is not None else None,
+        ip_value=int(address) if address is not None else None,
+        segment=network.segment if network is not None else None,
+        ip_line=record.line("network", "ip"),
+        type=device.type if device is not None else None,
+        commissioned_on=device.commissioned_on if device is not None else None,
+        commissioned_line=record.line("commissioned_on"),
+    )
+
+
 @dataclass
 class Register:
     """Every record of the register folder, valid or not, and the problems met reading it."""
@@ -125,10 +178,26 @@ class Register:
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     """Kind -> file stems of record files that could not be read as a record at all; their
     stems stand in for their ids when references are resolved (no REG-003 cascade)."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Content hash of every file read, by relative path."""
+    cached_facts: list[DeviceFacts] = field(default_factory=list)
+    """Facts of the device files taken from the check cache instead of being read."""
+    cached_findings: list[Finding] = field(default_factory=list)
+    """Findings of the rules that judge one device at a time, for the device files taken from
+    the check cache (see :mod:`iotpolicy.cache`)."""
+    _facts: list[DeviceFacts] | None = field(default=None, init=False, repr=False)
 
     def of(self, kind: str) -> list[Record[Any]]:
         """Records of one kind (``device``, ``vendor`` ...), in path order."""
         return self.records.get(kind, [])
+
+    def device_facts(self) -> list[DeviceFacts]:
+        """Facts of every device file that holds a record, read or cached, in path order
+        (computed once: call it when the register is loaded)."""
+        if self._facts is None:
+            facts = self.cached_facts + [device_facts(r) for r in self.of("device")]
+            self._facts = sorted(facts, key=lambda f: f.file) if self.cached_facts else facts
+        return self._facts
 
     def all_records(self) -> Iterator[Record[Any]]:
         """Every record, policy and people included."""
@@ -179,13 +248,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_register(root: Path) -> Register:
-    """Read and validate every file of the register at ``root``."""
+def load_register(root: Path, cache: CheckCache | None = None) -> Register:
+    """Read and validate every file of the register at ``root``. With a ``cache``, the device
+    files it vouches for are not read: their facts and findings come from it."""
     with collector_paused():
-        return _load(root)
+        return _load(root, cache)
 
 
-def _load(root: Path) -> Register:
+def _load(root: Path, cache: CheckCache | None) -> Register:
     register = Register(root=root)
     policy_file = _read(register, POLICY_FILE)
     if policy_file is not None:
@@ -199,10 +269,16 @@ def _load(root: Path) -> Register:
             _load_people(register, people_file)
     for kind, (folder, _) in FOLDERS.items():
         register.records[kind] = []
-        for rel in _record_files(register, folder):
-            if kind == "device":
-                register.device_files += 1
-            _add_record_file(register, kind, rel, _read(register, rel))
+        if kind != "device":
+            for rel, _entry in _record_files(register, folder):
+                _add_record_file(register, kind, rel, _read(register, rel))
+    if cache is not None:
+        cache.start(register)
+    for rel, entry in _record_files(register, FOLDERS["device"][0]):
+        register.device_files += 1
+        if cache is not None and cache.reuse(register, rel, entry):
+            continue
+        _add_record_file(register, "device", rel, _read(register, rel))
     return register
 
 
@@ -269,12 +345,13 @@ def with_file(register: Register, rel: str, text: str) -> Register:
     return copy
 
 
-def _record_files(register: Register, folder: str) -> list[str]:
-    """Relative paths of the record files in ``folder``; odd entries become problems."""
+def _record_files(register: Register, folder: str) -> list[tuple[str, os.DirEntry[str]]]:
+    """Relative paths (and directory entries) of the record files in ``folder``, in name order;
+    odd entries become problems."""
     directory = register.root / folder
     if not directory.is_dir():
         return []
-    found: list[str] = []
+    found: list[tuple[str, os.DirEntry[str]]] = []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         rel = f"{folder}/{entry.name}"
         if entry.name.startswith(".") or not entry.name.endswith((".yaml", ".yml")):
@@ -287,7 +364,7 @@ def _record_files(register: Register, folder: str) -> list[str]:
             continue
         if not entry.is_file():
             continue
-        found.append(rel)
+        found.append((rel, entry))
     return found
 
 
@@ -302,6 +379,8 @@ def _read(register: Register, rel: str) -> Parsed | None:
     parsed = read_file(path)
     if parsed.text is not None:
         register.texts[rel] = parsed.text
+    if parsed.digest is not None:
+        register.digests[rel] = parsed.digest
     subject = file_subject(rel, parsed.data)
     register.problems.extend(Problem(rel, p.line, subject, p.message) for p in parsed.problems)
     if parsed.data is None:

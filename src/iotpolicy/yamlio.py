@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
+import datetime
 import difflib
 import functools
+import hashlib
 import io
 import itertools
 import json
@@ -100,6 +103,8 @@ class Parsed:
     problems: tuple[YamlProblem, ...]
     text: str | None
     """The decoded text, for scans that read comments too (None when it could not be decoded)."""
+    digest: str | None = None
+    """Content hash of the bytes read (files only; None when they could not be read)."""
 
 
 class _Loader(CParser, BaseResolver):
@@ -209,14 +214,20 @@ def read_file(path: Path) -> Parsed:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         return Parsed(None, (YamlProblem(1, f"cannot read file: {exc.strerror}"),), None)
+    digest = content_digest(raw)
     if len(raw) > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
-        return Parsed(None, (YamlProblem(1, f"file is larger than {limit} MiB"),), None)
+        return Parsed(None, (YamlProblem(1, f"file is larger than {limit} MiB"),), None, digest)
     text, problem = decode(raw)
     if text is None:
         assert problem is not None
-        return Parsed(None, (problem,), None)
-    return parse_text(text)
+        return Parsed(None, (problem,), None, digest)
+    return dataclasses.replace(parse_text(text), digest=digest)
+
+
+def content_digest(raw: bytes) -> str:
+    """The content hash the check cache keys files by (BLAKE2b, 128 bits, hex)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 class _Builder:
@@ -448,6 +459,72 @@ def dump_new(data: Any, header: str) -> str:
     return f"{header}\n{_dump(_writer(*indent), _node(data))}"
 
 
+_CORE_SCALARS = (
+    ("tag:yaml.org,2002:null", re.compile(r"~|null|Null|NULL|")),
+    ("tag:yaml.org,2002:bool", re.compile(r"true|True|TRUE|false|False|FALSE")),
+    ("tag:yaml.org,2002:int", re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")),
+    (
+        "tag:yaml.org,2002:float",
+        re.compile(
+            r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+        ),
+    ),
+    ("tag:yaml.org,2002:timestamp", re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")),
+)
+"""The YAML 1.2 core schema (spec 10.3.2), then dates ``YYYY-MM-DD`` as the models read them."""
+
+
+def _core_tag(text: str) -> str:
+    """The tag of the plain scalar ``text`` under :data:`_CORE_SCALARS`; anything else is text
+    (``2024-02-30`` too)."""
+    for tag, pattern in _CORE_SCALARS:
+        if pattern.fullmatch(text):
+            if tag.endswith(":timestamp"):
+                try:
+                    datetime.date.fromisoformat(text)
+                except ValueError:
+                    break
+            return tag
+    return _STR_TAG
+
+
+@functools.cache
+def _plain_reading() -> tuple[type, type]:
+    """ruamel's resolver and round-trip constructor, reading scalars as ``check`` does: null is
+    None and every other plain scalar the text written, a :class:`PlainStr` (ruamel would read
+    ``+47..`` as a number and write it back as ``47..``, ``TRUE`` as ``true``, ``.NaN`` as
+    ``.nan``, and fail on ``2024-02-30``). A plain scalar's tag, which decides how a value is
+    written, is :func:`_core_tag`'s (ruamel's own YAML 1.2 resolver also reads ``1_000``,
+    ``0b1``, ``+0x1F``, date-times, ``=`` and merge keys ``<<``)."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+    from ruamel.yaml.nodes import ScalarNode as RtScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    class Resolver(VersionedResolver):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is RtScalarNode and implicit[0]:
+                return Tag(suffix=_core_tag(value))
+            return super().resolve(kind, value, implicit)
+
+    class Constructor(RoundTripConstructor):
+        def construct_plain(self, node: Any) -> Any:
+            if node.style is None:
+                return PlainStr(node.value)
+            return self.construct_yaml_str(node)
+
+    for tag, _ in _CORE_SCALARS[1:]:
+        Constructor.add_constructor(tag, Constructor.construct_plain)
+    Constructor.add_constructor(_STR_TAG, Constructor.construct_plain)
+    return Resolver, Constructor
+
+
+def _represent_plain(representer: Any, data: PlainStr) -> Any:
+    """A plain scalar read by :class:`RoundTrip`, written back exactly as it was."""
+    return representer.represent_scalar(_core_tag(data), str(data))
+
+
 class RoundTrip:
     """One YAML document loaded for editing: change it through :meth:`set` and :meth:`append`,
     then :meth:`text` gives the new text, in which only the changed lines differ (comments, key
@@ -466,6 +543,8 @@ class RoundTrip:
         self._tail = self.original[end.start() :] if end else ""
         self.original = self.original[: end.start()] if end else self.original
         self._writer = _writer(*guess_indent(self.original))
+        self._writer.Resolver, self._writer.Constructor = _plain_reading()
+        self._writer.representer.add_representer(PlainStr, _represent_plain)
         try:
             self._base = _dump(self._writer, self._writer.load(self.original))
             self.root: Any = self._writer.load(self.original)

@@ -20,11 +20,11 @@ from iotpolicy.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.catalogue import render_catalogue
+from iotpolicy.cache import CACHE_FOLDER, CheckCache
 from iotpolicy.completion import complete_rule_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
-from iotpolicy.formats import FORMATS
+from iotpolicy.formats import render
 from iotpolicy.gitlog import GitError, repository_root
 from iotpolicy.register import collector_paused, find_register, load_register
 
@@ -68,6 +68,11 @@ def check(
     rule: list[str] = typer.Option(
         [], "--rule", help="Only this rule (repeatable).", autocompletion=complete_rule_id
     ),
+    no_cache: bool = typer.Option(
+        False,
+        "--no-cache",
+        help=f"Read every file; neither use nor update {CACHE_FOLDER}/ (see README: Performance).",
+    ),
 ) -> None:
     """Validate the register and evaluate every rule of the policy's control catalogue.
 
@@ -80,14 +85,18 @@ def check(
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
+        cache = None if no_cache else CheckCache(root, day)
         with collector_paused():
-            result = evaluate(load_register(root), day, rules, register_label(register, root))
+            loaded = load_register(root, cache)
+            result = evaluate(loaded, day, rules, register_label(register, root))
+            if cache is not None and not rule:
+                cache.save(loaded, list(result.findings))
         if annotate or name in REPOSITORY_FORMATS:
             result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
-        write_output(FORMATS[name](result, colour), output)
+        write_output(render(name, result, colour), output)
         if annotate:
-            write_output(FORMATS["github"](result, False), None)
+            write_output(render("github", result), None)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)
 
 
@@ -115,6 +124,8 @@ def rules_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the catalogue to FILE."),
 ) -> None:
     """The control catalogue: every rule with its severity, source clause and control mappings."""
+    from iotpolicy.catalogue import render_catalogue  # rich tables: not on check's path
+
     with user_errors():
         colour = output is None and use_colour(sys.stdout)
         write_output(render_catalogue(fmt.value, colour), output)

@@ -1,36 +1,34 @@
-"""Output formats of ``check``: each takes a finished CheckResult and returns text."""
+"""Output formats of ``check``: each takes a finished CheckResult and returns text.
+
+A format's module is imported when it is used, so ``check --format json`` does not load rich.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from iotpolicy.findings import CheckResult
-from iotpolicy.formats.github import render_github
-from iotpolicy.formats.gitlab import render_gitlab
-from iotpolicy.formats.json_format import render_json
-from iotpolicy.formats.junit import render_junit
-from iotpolicy.formats.sarif import render_sarif
-from iotpolicy.formats.text import render_text
 
 Formatter = Callable[[CheckResult, bool], str]
 """(result, colour) -> text; machine formats ignore colour."""
 
-FORMATS: dict[str, Formatter] = {
-    "text": render_text,
-    "json": lambda result, _colour: render_json(result),
-    "sarif": lambda result, _colour: render_sarif(result),
-    "junit": lambda result, _colour: render_junit(result),
-    "github": lambda result, _colour: render_github(result),
-    "gitlab": lambda result, _colour: render_gitlab(result),
+FORMATS: dict[str, str] = {
+    "text": "text",
+    "json": "json_format",
+    "sarif": "sarif",
+    "junit": "junit",
+    "github": "github",
+    "gitlab": "gitlab",
 }
+"""Format name -> its module in this package, which defines ``render_<name>``."""
 
-__all__ = [
-    "FORMATS",
-    "Formatter",
-    "render_github",
-    "render_gitlab",
-    "render_json",
-    "render_junit",
-    "render_sarif",
-    "render_text",
-]
+
+def render(name: str, result: CheckResult, colour: bool = False) -> str:
+    """``result`` in the format ``name``; colour only applies to ``text``."""
+    module = importlib.import_module(f"iotpolicy.formats.{FORMATS[name]}")
+    renderer = getattr(module, f"render_{name}")
+    return renderer(result, colour) if name == "text" else renderer(result)  # type: ignore[no-any-return]
+
+
+__all__ = ["FORMATS", "Formatter", "render"]

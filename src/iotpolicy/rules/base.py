@@ -17,7 +17,7 @@ from typing import Any
 from iotpolicy.findings import Severity
 from iotpolicy.models import Device, Person, Segment, Settings, Vendor
 from iotpolicy.models.enums import Role, Status
-from iotpolicy.register import Record, Register
+from iotpolicy.register import DeviceFacts, Record, Register
 
 RULE_ID = re.compile(r"^[A-Z]{2,4}-[0-9]{3}$")
 Path = tuple[str | int, ...]
@@ -50,6 +50,9 @@ class Rule:
     check: Callable[[Context], Iterable[Violation]] = field(repr=False, compare=False)
     also_warning: bool = False
     """True for the ``error / warning`` rules."""
+    across_devices: bool = False
+    """True when a finding about one device depends on other devices (duplicates, the first of a
+    type): such a rule reads :attr:`Context.device_facts`, and its findings are never cached."""
 
     @property
     def doc(self) -> str:
@@ -77,6 +80,7 @@ def rule(
     title: str,
     source: str,
     controls: str,
+    across_devices: bool = False,
 ) -> Callable[[Callable[[Context], Iterable[Violation]]], Callable[[Context], Iterable[Violation]]]:
     """Register the decorated function as rule ``rule_id``; ``severity`` is ``error``,
     ``warning`` or ``error / warning``; ``controls`` is written as in the catalogue."""
@@ -92,6 +96,7 @@ def rule(
             controls=split_controls(controls),
             check=check,
             also_warning="/" in severity,
+            across_devices=across_devices,
         )
         return check
 
@@ -201,8 +206,14 @@ class Context:
 
     @cached_property
     def devices(self) -> list[Record[Device]]:
-        """Valid device records."""
+        """Valid device records (only the files read this time when the check cache is used:
+        rules comparing devices with each other read :attr:`device_facts`)."""
         return self.valid("device")
+
+    @cached_property
+    def device_facts(self) -> list[DeviceFacts]:
+        """Facts of every device file holding a record, read or cached, in path order."""
+        return self.register.device_facts()
 
     @cached_property
     def active_devices(self) -> list[Record[Device]]:

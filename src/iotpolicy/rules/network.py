@@ -68,6 +68,7 @@ def seg_002(ctx: Context) -> Iterator[Violation]:
     "Device addresses fit their segment and are unique",
     "4.2.2",
     "NIST CM-8",
+    across_devices=True,
 )
 def seg_003(ctx: Context) -> Iterator[Violation]:
     """An active device's IP lies outside its segment's CIDR, or two active devices share an IP
@@ -76,33 +77,33 @@ def seg_003(ctx: Context) -> Iterator[Violation]:
     Passes: ``ip: 10.20.1.10`` in a segment with ``cidr: 10.20.1.0/24``.
     Fails: ``ip: 10.20.2.10`` there, or the same IP on two active devices.
     """
-    holders: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, list[str]] = defaultdict(list)
-    for record in ctx.active_devices:
-        network = record.model.network
-        if network and network.ip:
-            holders[ipaddress.ip_address(network.ip.strip())].append(record.model.id)
-    for record in ctx.active_devices:
-        device = record.model
-        if not (device.network and device.network.ip):
-            continue
-        address = ipaddress.ip_address(device.network.ip.strip())
-        failures = Failures(record)
-        segment = ctx.segments.get(device.network.segment or "")
+    addressed = [f for f in ctx.device_facts if f.active and f.ip]
+    holders: dict[str | None, list[str | None]] = defaultdict(list)
+    for facts in addressed:
+        holders[facts.ip].append(facts.id)
+    ranges: dict[str, tuple[int, int, int]] = {}
+    for facts in addressed:
+        messages = []
+        segment = ctx.segments.get(facts.segment or "")
         if segment is not None:
-            cidr = ipaddress.ip_network(segment.cidr.strip(), strict=False)
-            if address.version != cidr.version or address not in cidr:
-                failures.add(
-                    ("network", "ip"),
-                    f"IP {address} is outside segment '{segment.id}' ({segment.cidr})",
-                )
-        others = sorted(set(holders[address]) - {device.id})
-        if others or holders[address].count(device.id) > 1:
-            failures.add(
-                ("network", "ip"),
-                f"IP {address} is also used by active device(s) {', '.join(others) or device.id}",
+            if segment.id not in ranges:
+                cidr = ipaddress.ip_network(segment.cidr.strip(), strict=False)
+                first, last = int(cidr.network_address), int(cidr.broadcast_address)
+                ranges[segment.id] = (cidr.version, first, last)
+            version, first, last = ranges[segment.id]
+            family = 6 if ":" in str(facts.ip) else 4  # the canonical forms tell them apart
+            if family != version or not first <= (facts.ip_value or 0) <= last:
+                messages.append(f"IP {facts.ip} is outside segment '{segment.id}' ({segment.cidr})")
+        sharing = holders[facts.ip]
+        others = (
+            sorted({h for h in sharing if h is not None} - {facts.id}) if len(sharing) > 1 else []
+        )
+        if others or sharing.count(facts.id) > 1:
+            messages.append(
+                f"IP {facts.ip} is also used by active device(s) {', '.join(others) or facts.id}"
             )
-        if failures:
-            yield failures.violation()  # type: ignore[misc]
+        if messages:
+            yield Violation(facts.subject, facts.file, facts.ip_line, "; ".join(messages))
 
 
 @rule(

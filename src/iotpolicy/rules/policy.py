@@ -8,7 +8,7 @@ from typing import Any
 from iotpolicy.dates import add_months, within
 from iotpolicy.findings import Severity
 from iotpolicy.models import Policy, Revision
-from iotpolicy.register import Record
+from iotpolicy.register import DeviceFacts, Record
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 from iotpolicy.versions import Version
 
@@ -96,6 +96,7 @@ def pol_002(ctx: Context) -> Iterator[Violation]:
     "A review trigger has fired since the revision in force",
     "9.2",
     "ISO 27001 6.1, 10.1",
+    across_devices=True,
 )
 def pol_003(ctx: Context) -> Iterator[Violation]:
     """Since the revision in force (dated after its ``date`` and on or before the as-of date): a
@@ -112,25 +113,26 @@ def pol_003(ctx: Context) -> Iterator[Violation]:
     _, _, revision = found
     start, end = revision.date, ctx.as_of
     known: set[str] = set()
-    first_of_type: dict[str, tuple[Any, str, Record[Any]]] = {}
-    for record in ctx.devices:
-        device = record.model
-        if device.commissioned_on is None:
+    first_of_type: dict[str, DeviceFacts] = {}
+    for device in ctx.device_facts:
+        when = device.commissioned_on
+        if device.id is None or when is None:
             continue
-        if device.commissioned_on <= start:
+        if when <= start:
             known.add(norm(device.type))
-        elif device.commissioned_on <= end:
-            key = (device.commissioned_on, device.id, record)
+        elif when <= end:
             current = first_of_type.get(norm(device.type))
-            if current is None or key[:2] < current[:2]:
-                first_of_type[norm(device.type)] = key
-    for device_type, (when, _, record) in sorted(first_of_type.items()):
+            if current is None or (when, device.id) < (current.commissioned_on, current.id):
+                first_of_type[norm(device.type)] = device
+    for device_type, device in sorted(first_of_type.items()):
         if device_type not in known:
-            yield _trigger(
-                record,
-                ("commissioned_on",),
-                f"new device type '{record.model.type}' since revision "
-                f"{revision.number} (commissioned {when}): review trigger 9.2.2",
+            yield Violation(
+                device.subject,
+                device.file,
+                device.commissioned_line,
+                f"new device type '{device.type}' since revision "
+                f"{revision.number} (commissioned {device.commissioned_on}): "
+                "review trigger 9.2.2",
             )
     for advisory in ctx.valid("advisory"):
         received = advisory.model.received_on

@@ -36,6 +36,7 @@ def reg_001(ctx: Context) -> Iterator[Violation]:
     "Ids are slugs, match their file names and are unique",
     "4.2.2",
     "IEC 62443-3-3 SR 7.8",
+    across_devices=True,
 )
 def reg_002(ctx: Context) -> Iterator[Violation]:
     """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``), differs from its file name, or is
@@ -45,12 +46,14 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
     Passes: ``devices/cam-gate-01.yaml`` with ``id: cam-gate-01``.
     Fails: ``devices/cam-gate-01.yaml`` with ``id: Cam Gate 1``.
     """
-    kinds: dict[str, list[Record[Any]]] = {"person": ctx.register.people}
-    kinds.update(ctx.register.records)
-    for records in kinds.values():
+    kinds: dict[str, list[tuple[str, str | None, int, str]]] = {
+        kind: [(r.file, r.raw_id, r.line("id"), r.subject) for r in records]
+        for kind, records in (("person", ctx.register.people), *ctx.register.records.items())
+    }
+    kinds["device"] = [(f.file, f.raw_id, f.id_line, f.subject) for f in ctx.device_facts]
+    for ids in kinds.values():
         first_file: dict[str, str] = {}
-        for record in records:
-            raw = record.raw_id
+        for file, raw, line, subject in ids:
             if raw is None:
                 continue
             problems: list[str] = []
@@ -59,15 +62,15 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
                     "id is not a slug (lower-case letters, digits, '.', '_' and '-', "
                     "starting with a letter or digit, at most 63 characters)"
                 )
-            stem = record.file.rsplit("/", 1)[-1].removesuffix(".yaml")
-            if record.file != PEOPLE_FILE and raw != stem:
+            stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
+            if file != PEOPLE_FILE and raw != stem:
                 problems.append(f"id '{raw}' differs from the file name '{stem}.yaml'")
             if raw in first_file:
                 problems.append(f"id '{raw}' is already used in {first_file[raw]}")
             else:
-                first_file[raw] = record.file
+                first_file[raw] = file
             if problems:
-                yield Violation(record.subject, record.file, record.line("id"), "; ".join(problems))
+                yield Violation(subject, file, line, "; ".join(problems))
 
 
 # Reference fields by record kind: (path pattern, target kind). "*" walks every list item.
@@ -147,6 +150,7 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
     for kind in ("vendor", "segment", "device", "exception", "advisory", "incident"):
         ids[kind] = {r.raw_id for r in ctx.register.of(kind) if r.raw_id is not None}
         ids[kind] |= ctx.register.unreadable.get(kind, set())
+    ids["device"] |= {f.raw_id for f in ctx.device_facts if f.raw_id is not None}
     ids["flow-target"] = ids["segment"] | {"internet"}
     ids["subject"] = set().union(*(ids[k] for k in ids if k not in ("rule", "flow-target")))
     ids["subject"].add("policy")
