@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import typer
 
 from iotpolicy.cli import COMMAND_MODULES, load_commands
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "register"
 
 
 def top_level_names(app: typer.Typer) -> set[str]:
@@ -60,3 +63,21 @@ def test_an_unknown_command_still_gets_typers_message_with_every_command_loaded(
     ).stdout
     for name in ("check", "add-device", "report", "review", "advisories", "reconcile"):
         assert name in help_text
+
+
+def test_a_json_check_does_not_even_load_rich(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        f"sys.argv = ['iotpolicy', 'check', '--register', {str(EXAMPLE)!r}, '--no-cache',\n"
+        "            '--as-of', '2026-11-25', '--format', 'json']\n"
+        "from iotpolicy.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert '"devices": 33' in done.stdout
+    loaded = {name.split(".")[0] for name in done.stderr.split()}
+    assert not loaded & {"rich", "jinja2", "openpyxl", "ruamel", "git"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +60,59 @@ def use_colour(stream: object) -> bool:
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+PROGRESS_THRESHOLD = 3000
+"""Device files above which ``check`` shows a progress bar by itself (on a terminal, not in CI)."""
+
+
+def wants_progress(choice: bool | None, machine_format: bool, stream: object) -> bool:
+    """Whether to show a progress bar on ``stream`` (stderr): ``--progress``/``--no-progress``
+    decide on a terminal; by default only for text output, and never in CI (``CI`` set) or
+    when the stream is not a terminal. The size threshold is applied once the files are
+    counted (see :func:`progress_bar`)."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return False
+    if choice is not None:
+        return choice
+    return not machine_format and not os.environ.get("CI")
+
+
+@contextlib.contextmanager
+def progress_bar(show: bool, forced: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A callback drawing a transient rich progress bar on stderr while the register is read;
+    None when ``show`` is false. Unless ``forced``, the bar only appears for registers of more
+    than :data:`PROGRESS_THRESHOLD` device files."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    bar = Progress(
+        "Reading the register",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            if total <= PROGRESS_THRESHOLD and not forced:
+                return
+            bar.start()
+            task = bar.add_task("read", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 RegisterOption = typer.Option(

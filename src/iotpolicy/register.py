@@ -11,7 +11,7 @@ import contextlib
 import gc
 import ipaddress
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -248,14 +248,22 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_register(root: Path, cache: CheckCache | None = None) -> Register:
+Progress = Callable[[int, int], None]
+"""Told (device files done, device files in all) as the device files are read."""
+PROGRESS_STEP = 250
+"""Device files between two calls of a :data:`Progress` callback."""
+
+
+def load_register(
+    root: Path, cache: CheckCache | None = None, progress: Progress | None = None
+) -> Register:
     """Read and validate every file of the register at ``root``. With a ``cache``, the device
     files it vouches for are not read: their facts and findings come from it."""
     with collector_paused():
-        return _load(root, cache)
+        return _load(root, cache, progress)
 
 
-def _load(root: Path, cache: CheckCache | None) -> Register:
+def _load(root: Path, cache: CheckCache | None, progress: Progress | None) -> Register:
     register = Register(root=root)
     policy_file = _read(register, POLICY_FILE)
     if policy_file is not None:
@@ -274,11 +282,16 @@ def _load(root: Path, cache: CheckCache | None) -> Register:
                 _add_record_file(register, kind, rel, _read(register, rel))
     if cache is not None:
         cache.start(register)
-    for rel, entry in _record_files(register, FOLDERS["device"][0]):
+    devices = _record_files(register, FOLDERS["device"][0])
+    for done, (rel, entry) in enumerate(devices):
+        if progress is not None and done % PROGRESS_STEP == 0:
+            progress(done, len(devices))
         register.device_files += 1
         if cache is not None and cache.reuse(register, rel, entry):
             continue
         _add_record_file(register, "device", rel, _read(register, rel))
+    if progress is not None:
+        progress(len(devices), len(devices))
     return register
 
 

@@ -15,9 +15,11 @@ from iotpolicy.app import (
     RegisterOption,
     app,
     parse_as_of,
+    progress_bar,
     register_label,
     use_colour,
     user_errors,
+    wants_progress,
     write_output,
 )
 from iotpolicy.cache import CACHE_FOLDER, CheckCache
@@ -68,6 +70,13 @@ def check(
     rule: list[str] = typer.Option(
         [], "--rule", help="Only this rule (repeatable).", autocompletion=complete_rule_id
     ),
+    progress: bool | None = typer.Option(
+        None,
+        "--progress/--no-progress",
+        help="Progress bar on stderr (default: for text output of large registers on a "
+        "terminal, never in CI).",
+        show_default=False,
+    ),
     no_cache: bool = typer.Option(
         False,
         "--no-cache",
@@ -86,8 +95,10 @@ def check(
         rules = select_rules(rule)
         root = find_register(register)
         cache = None if no_cache else CheckCache(root, day)
+        show = wants_progress(progress, name != "text", sys.stderr)
         with collector_paused():
-            loaded = load_register(root, cache)
+            with progress_bar(show, forced=progress is True) as tick:
+                loaded = load_register(root, cache, tick)
             result = evaluate(loaded, day, rules, register_label(register, root))
             if cache is not None and not rule:
                 cache.save(loaded, list(result.findings))
