@@ -22,14 +22,12 @@ def top_level_names(app: typer.Typer) -> set[str]:
     return commands | groups
 
 
-def test_the_table_names_every_command_of_the_app() -> None:
-    assert top_level_names(load_commands()) == set(COMMAND_MODULES)
-
-
-def test_check_starts_without_the_reports_editing_and_import_code() -> None:
+def run_main(*argv: str) -> tuple[str, set[str]]:
+    """(standard output, top-level names of the modules loaded) of the console script run with
+    ``argv`` in a fresh interpreter."""
     script = (
         "import sys\n"
-        "sys.argv = ['iotpolicy', 'check', '--help']\n"
+        f"sys.argv = ['iotpolicy', *{list(argv)!r}]\n"
         "from iotpolicy.cli import main\n"
         "try:\n"
         "    main()\n"
@@ -38,8 +36,16 @@ def test_check_starts_without_the_reports_editing_and_import_code() -> None:
         "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    loaded = set(done.stderr.split())
-    assert "--register" in done.stdout
+    return done.stdout, set(done.stderr.split())
+
+
+def test_the_table_names_every_command_of_the_app() -> None:
+    assert top_level_names(load_commands()) == set(COMMAND_MODULES)
+
+
+def test_check_starts_without_the_reports_editing_and_import_code() -> None:
+    output, loaded = run_main("check", "--help")
+    assert "--register" in output
     assert "iotpolicy.commands.check" in loaded
     for heavy in (
         "jinja2",
@@ -50,6 +56,20 @@ def test_check_starts_without_the_reports_editing_and_import_code() -> None:
         "iotpolicy.editing",
     ):
         assert heavy not in loaded, heavy
+
+
+def test_a_json_check_does_not_even_load_rich() -> None:
+    output, loaded = run_main(
+        "check", "--register", str(EXAMPLE), "--no-cache", "--as-of", "2026-11-25", "-f", "json"
+    )
+    assert '"devices": 33' in output
+    assert not {name.split(".")[0] for name in loaded} & {
+        "rich",
+        "jinja2",
+        "openpyxl",
+        "ruamel",
+        "git",
+    }
 
 
 def test_an_unknown_command_still_gets_typers_message_with_every_command_loaded() -> None:
@@ -63,21 +83,3 @@ def test_an_unknown_command_still_gets_typers_message_with_every_command_loaded(
     ).stdout
     for name in ("check", "add-device", "report", "review", "advisories", "reconcile"):
         assert name in help_text
-
-
-def test_a_json_check_does_not_even_load_rich(tmp_path: Path) -> None:
-    script = (
-        "import sys\n"
-        f"sys.argv = ['iotpolicy', 'check', '--register', {str(EXAMPLE)!r}, '--no-cache',\n"
-        "            '--as-of', '2026-11-25', '--format', 'json']\n"
-        "from iotpolicy.cli import main\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert '"devices": 33' in done.stdout
-    loaded = {name.split(".")[0] for name in done.stderr.split()}
-    assert not loaded & {"rich", "jinja2", "openpyxl", "ruamel", "git"}

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 
 from iotpolicy.editing import DEVICE, KINDS
 from iotpolicy.register import schema_comment
-from iotpolicy.yamlio import Quoted, RoundTrip, dump_new, guess_indent, merge_edit, parse_text
+from iotpolicy.yamlio import (
+    Quoted,
+    RoundTrip,
+    YamlEditError,
+    dump_new,
+    guess_indent,
+    merge_edit,
+    parse_text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "register"
@@ -257,3 +265,13 @@ def test_directives_and_document_markers_are_kept() -> None:
         "%YAML 1.2\n---\n# c\nid: x\nname: X   # n\nstatus: planned\n"
         "changes:\n  - date: 2026-01-01\n    kind: configuration\n...\n# after the end\n"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: &x 1\nb: *x\n", "a: !!python/object:os.system 1\n", "a: 1\na: 2\n", "a: \x85\n"],
+    ids=["alias", "tag", "duplicate", "control"],
+)
+def test_the_round_trip_loader_refuses_what_check_refuses(text: str) -> None:
+    with pytest.raises(YamlEditError, match="cannot be edited safely"):
+        RoundTrip(text)

@@ -530,10 +530,13 @@ class RoundTrip:
     then :meth:`text` gives the new text, in which only the changed lines differ (comments, key
     order, quoting, blank lines and indentation of the rest are kept).
 
-    Give it only text that :func:`parse_text` accepted: ruamel is never shown hostile input.
+    Text that :func:`parse_text` refuses raises YamlEditError: ruamel is never shown hostile input.
     """
 
     def __init__(self, text: str) -> None:
+        problems = parse_text(text).problems
+        if problems:  # the callers check first; this keeps ruamel away from hostile input anyway
+            raise YamlEditError(f"cannot be edited safely (line {problems[0].line}: invalid)")
         self._crlf = "\r\n" in text
         self.original = text.replace("\r\n", "\n")
         if self.original and not self.original.endswith("\n"):
