@@ -275,3 +275,18 @@ def test_the_cache_holds_no_secret_and_git_ignores_it(
     ).stdout
     assert CACHE_FOLDER not in status
     assert "devices/" in status or "?? " in status  # the register itself is seen, untracked
+
+
+def test_a_warm_junit_report_lists_the_same_subjects(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """JUnit lists every subject each rule judged: cached devices count as much as read ones."""
+    root = copy_example(tmp_path)
+    age(root)
+    check(cli, root)
+    target = root / "devices" / "cam-gate-01.yaml"
+    target.write_text(target.read_text().replace("status: active", "status: retired"))
+    warm = check(cli, root, "--format", "junit")
+    assert warm == check(cli, root, "--format", "junit", "--no-cache")
+    assert 'classname="iotpolicy.LIF-002" name="cam-gate-01"' in warm
+    assert 'classname="iotpolicy.ACC-001" name="plc-line1-01"' in warm

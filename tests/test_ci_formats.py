@@ -22,6 +22,7 @@ import pytest
 from iotpolicy import __version__
 from iotpolicy.formats.github import escape_data, escape_property
 from iotpolicy.rules import RULES
+from tests.baseline import baseline
 from tests.conftest import DELETE, Run, edited_baseline, write_register
 
 AS_OF = "2026-11-25"
@@ -207,9 +208,16 @@ def test_junit_has_a_testcase_per_rule_and_subject(
     assert run.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')
     suites = ET.fromstring(run.stdout)
     assert suites.tag == "testsuites"
+    people = [p["id"] for p in baseline()["people.yaml"]]
+    records = ["policy", *people, "ot-line1", "iot-cams", "mgmt", "office", "siemens", "axis"]
+    records += ["plc-01", "cam-01", "sensor-02", "exc-1"]
+    # 17 rules judge the two active devices, LIF-002 the retired ones (none), SEG-004 the four
+    # segments, VEN-001..003 the two vendors, EXC-001 the exception, POL-001..005 the policy,
+    # REG-001..004 every record.
+    tests = 17 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * len(records)
     assert dict(suites.attrib) == {
         "name": "iotpolicy",
-        "tests": "32",
+        "tests": str(tests),
         "failures": "2",
         "errors": "0",
         "skipped": "1",
@@ -220,9 +228,11 @@ def test_junit_has_a_testcase_per_rule_and_subject(
 
     seg = by_name["SEG-001"]
     assert seg.get("name") == "SEG-001 Active devices are assigned a network segment"
-    assert (seg.get("tests"), seg.get("failures"), seg.get("skipped")) == ("1", "1", "0")
+    assert (seg.get("tests"), seg.get("failures"), seg.get("skipped")) == ("2", "1", "0")
     assert seg.get("timestamp") == f"{AS_OF}T00:00:00"
-    [case] = seg
+    passed, case = seg
+    assert dict(passed.attrib) == {"classname": "iotpolicy.SEG-001", "name": "cam-01"}
+    assert list(passed) == []
     assert dict(case.attrib) == {
         "classname": "iotpolicy.SEG-001",
         "name": "plc-01",
@@ -242,16 +252,22 @@ def test_junit_has_a_testcase_per_rule_and_subject(
 
     [warning] = by_name["LIF-001"].iter("failure")
     assert warning.get("type") == "warning"
-    [skipped_case] = by_name["MON-001"]
-    assert skipped_case.get("name") == "cam-01"
+    skipped_case, passed = by_name["MON-001"]
+    assert (skipped_case.get("name"), passed.get("name")) == ("cam-01", "plc-01")
     [skipped] = skipped_case
     assert skipped.tag == "skipped"
     assert skipped.get("message") == "suppressed by exception exc-1"
     assert skipped.text is not None and skipped.text.endswith("(suppressed by exception exc-1)")
 
-    [passing] = by_name["ACC-001"]
-    assert dict(passing.attrib) == {"classname": "iotpolicy.ACC-001", "name": "every subject"}
-    assert list(passing) == []
+    assert [dict(case.attrib) for case in by_name["ACC-001"]] == [
+        {"classname": "iotpolicy.ACC-001", "name": "cam-01"},
+        {"classname": "iotpolicy.ACC-001", "name": "plc-01"},
+    ]
+    assert [c.get("name") for c in by_name["VEN-002"]] == ["axis", "siemens"]
+    assert [c.get("name") for c in by_name["POL-005"]] == ["policy"]
+    assert [c.get("name") for c in by_name["REG-004"]] == sorted(records)
+    [nothing] = by_name["LIF-002"]  # no retired device to judge
+    assert dict(nothing.attrib) == {"classname": "iotpolicy.LIF-002", "name": "no subject"}
 
 
 def test_junit_merges_findings_of_one_subject_into_one_testcase(
@@ -271,9 +287,11 @@ def test_junit_merges_findings_of_one_subject_into_one_testcase(
         cli("check", "--register", str(root), "--as-of", AS_OF, "-f", "junit").stdout
     )
     [suite] = [s for s in suites if s.get("name", "").startswith("SEG-004")]
-    cases = list(suite)
-    assert [c.get("name") for c in cases] == sorted({f["subject"] for f in seg004})
-    [failure] = cases[0].iter("failure")
+    cases = {c.get("name"): c for c in suite}
+    assert {f["subject"] for f in seg004} == {"ot-line1"}
+    assert sorted(cases) == ["iot-cams", "mgmt", "office", "ot-line1"]  # every segment judged
+    assert [c for c in cases.values() if list(c)] == [cases["ot-line1"]]
+    [failure] = cases["ot-line1"].iter("failure")
     assert failure.text is not None
     assert len(failure.text.splitlines()) == len(seg004)
 
@@ -403,7 +421,14 @@ def test_a_clean_register_gives_passing_junit_and_empty_sarif(
     junit = cli(*base, "junit")
     assert junit.exit_code == 0
     suites = ET.fromstring(junit.stdout)
-    assert (suites.get("tests"), suites.get("failures"), suites.get("skipped")) == ("32", "0", "0")
+    records = 1 + len(baseline()["people.yaml"]) + 4 + 2 + 3  # policy, people, segments ...
+    tests = 17 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * records  # EXC-001 and LIF-002: "no subject"
+    assert (suites.get("tests"), suites.get("failures"), suites.get("skipped")) == (
+        str(tests),
+        "0",
+        "0",
+    )
+    assert len(list(suites.iter("testcase"))) == tests
     sarif = cli(*base, "sarif")
     assert sarif.exit_code == 0
     assert sarif.json["runs"][0]["results"] == []

@@ -37,7 +37,7 @@ from iotpolicy.yamlio import atomic_write_text, content_digest
 
 CACHE_FOLDER = ".iotpolicy-cache"
 CACHE_FILE = "check.json"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 """Files modified this close to the cache's writing keep no stamp: read again next time."""
 

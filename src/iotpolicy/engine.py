@@ -28,8 +28,11 @@ def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
     ]
 
 
-def evaluate(register: Register, as_of: date, rules: list[Rule], label: str) -> CheckResult:
-    """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted."""
+def evaluate(
+    register: Register, as_of: date, rules: list[Rule], label: str, subjects: bool = False
+) -> CheckResult:
+    """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted;
+    with ``subjects``, also the subjects each rule judged."""
     ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
     findings: list[Finding] = []
     for rule in rules:
@@ -55,6 +58,7 @@ def evaluate(register: Register, as_of: date, rules: list[Rule], label: str) -> 
         findings=tuple(findings),
         devices=register.device_files,
         rules=tuple(rule.id for rule in rules),
+        subjects={rule.id: ctx.subjects(rule.scope) for rule in rules} if subjects else {},
     )
 
 

@@ -103,6 +103,9 @@ class CheckResult:
     """Device files found."""
     rules: tuple[str, ...] = field(default=())
     """Ids of the rules that were evaluated."""
+    subjects: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Rule id -> the subjects it judged, findings or not (only when asked of the engine: the
+    JUnit format lists a passing testcase for each)."""
     repository_path: str | None = None
     """The register folder relative to the top of its git work tree (``/``-separated, ``""`` when
     the register is the top), or None when it is not inside a repository (or it is unknown). The

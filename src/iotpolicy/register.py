@@ -32,7 +32,6 @@ from iotpolicy.models import (
     Vendor,
 )
 from iotpolicy.models.base import is_slug
-from iotpolicy.models.enums import Status
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
 
@@ -129,7 +128,8 @@ class DeviceFacts(NamedTuple):
     id_line: int
     id: str | None
     """The validated id; None when the record failed its model (and every field below is empty)."""
-    active: bool
+    status: str | None
+    """planned, active, retired or disposed; None when the record failed its model."""
     ip: str | None
     """The IP address in its canonical form (``10.0.0.1``, ``fe80::1``)."""
     ip_value: int | None
@@ -152,7 +152,7 @@ def device_facts(record: Record[Any]) -> DeviceFacts:
         raw_id=record.raw_id,
         id_line=record.line("id"),
         id=device.id if device is not None else None,
-        active=device is not None and device.status is Status.ACTIVE,
+        status=device.status.value if device is not None else None,
         ip=str(address) if address is not None else None,
         ip_value=int(address) if address is not None else None,
         segment=network.segment if network is not None else None,

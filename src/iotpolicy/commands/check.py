@@ -99,7 +99,8 @@ def check(
         with collector_paused():
             with progress_bar(show, forced=progress is True) as tick:
                 loaded = load_register(root, cache, tick)
-            result = evaluate(loaded, day, rules, register_label(register, root))
+            label = register_label(register, root)
+            result = evaluate(loaded, day, rules, label, subjects=name == "junit")
             if cache is not None and not rule:
                 cache.save(loaded, list(result.findings))
         if annotate or name in REPOSITORY_FORMATS:

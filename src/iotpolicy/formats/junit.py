@@ -1,11 +1,12 @@
 """``--format junit``: JUnit XML for GitLab, Jenkins and other test-report viewers.
 
-One ``testsuite`` per evaluated rule. The engine reports what failed, not every subject a rule
-looked at, so a rule is one testcase per subject it reported (``classname`` ``iotpolicy.RULE``,
-``name`` the subject, ``file`` and ``line`` of its first finding): a ``failure`` when any of those
-findings is unsuppressed (``type`` error or warning, the worst of them), ``skipped`` when every one
-is suppressed by an exception. A rule without findings is one passing testcase named
-``every subject``. Paths are relative to the repository root (to the register outside git).
+One ``testsuite`` per evaluated rule, one ``testcase`` per subject the rule judged (``classname``
+``iotpolicy.RULE``, ``name`` the subject: a device, vendor, segment, exception, ``policy`` ...; see
+the rules' scopes). A subject with findings carries ``file`` and ``line`` of its first finding and
+is a ``failure`` when any of them is unsuppressed (``type`` error or warning, the worst of them),
+``skipped`` when every one is suppressed by an exception; a subject without findings passed. A
+rule that had nothing to judge is one passing testcase named ``no subject``. Paths are relative
+to the repository root (to the register outside git).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from iotpolicy.findings import CheckResult
 from iotpolicy.formats.common import Located, located
 from iotpolicy.rules import RULES
 
-PASSING = "every subject"
-"""Name of the one testcase of a rule without findings."""
+NOTHING = "no subject"
+"""Name of the one testcase of a rule that had nothing to judge."""
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -33,13 +34,19 @@ def render_junit(result: CheckResult) -> str:
     for rule_id in sorted({*result.rules, *by_rule}):
         suite = ET.SubElement(suites, "testsuite", name=_suite_name(rule_id))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        found = by_rule.get(rule_id, [])
-        if not found:
-            ET.SubElement(suite, "testcase", classname=f"iotpolicy.{rule_id}", name=PASSING)
-            counts["tests"] = 1
-        for subject, group in groupby(found, lambda f: f.record["subject"]):
-            outcome = _testcase(suite, rule_id, _clean(subject), list(group))
+        found = {
+            subject: list(group)
+            for subject, group in groupby(by_rule.get(rule_id, []), lambda f: f.record["subject"])
+        }
+        judged = sorted({*result.subjects.get(rule_id, ()), *found}) or [NOTHING]
+        for subject in judged:
             counts["tests"] += 1
+            if subject not in found:
+                ET.SubElement(
+                    suite, "testcase", classname=f"iotpolicy.{rule_id}", name=_clean(subject)
+                )
+                continue
+            outcome = _testcase(suite, rule_id, _clean(subject), found[subject])
             if outcome:
                 counts[outcome] += 1
         for key, value in counts.items():

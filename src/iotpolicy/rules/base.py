@@ -53,6 +53,8 @@ class Rule:
     across_devices: bool = False
     """True when a finding about one device depends on other devices (duplicates, the first of a
     type): such a rule reads :attr:`Context.device_facts`, and its findings are never cached."""
+    scope: str = "active-devices"
+    """The subjects the rule judges (see :data:`SCOPES`): a subject without a finding passed."""
 
     @property
     def doc(self) -> str:
@@ -70,6 +72,18 @@ class Rule:
         return "error / warning" if self.also_warning else self.severity.value
 
 
+SCOPES = (
+    "active-devices",
+    "retired-devices",
+    "segments",
+    "vendors",
+    "exceptions",
+    "policy",
+    "records",
+)
+"""What a rule judges: active devices; retired or disposed devices; segments; vendors;
+exceptions; the policy document; every record and file of the register (the REG rules)."""
+
 RULES: dict[str, Rule] = {}
 """The registry: every rule by id, filled as the rule modules are imported."""
 
@@ -81,11 +95,14 @@ def rule(
     source: str,
     controls: str,
     across_devices: bool = False,
+    scope: str = "active-devices",
 ) -> Callable[[Callable[[Context], Iterable[Violation]]], Callable[[Context], Iterable[Violation]]]:
     """Register the decorated function as rule ``rule_id``; ``severity`` is ``error``,
     ``warning`` or ``error / warning``; ``controls`` is written as in the catalogue."""
 
     def register(check: Callable[[Context], Iterable[Violation]]) -> Callable[..., Any]:
+        if scope not in SCOPES:
+            raise ValueError(f"rule {rule_id}: unknown scope {scope!r}")
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
         RULES[rule_id] = Rule(
@@ -97,6 +114,7 @@ def rule(
             check=check,
             also_warning="/" in severity,
             across_devices=across_devices,
+            scope=scope,
         )
         return check
 
@@ -173,6 +191,7 @@ class Context:
     as_of: date
     known_rules: frozenset[str] = frozenset()
     """Every rule id of the catalogue (for references), whatever --rule selects."""
+    _subjects: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def settings(self) -> Settings:
@@ -219,6 +238,31 @@ class Context:
     def active_devices(self) -> list[Record[Device]]:
         """Valid devices whose status is active."""
         return [r for r in self.devices if r.model.status is Status.ACTIVE]
+
+    def subjects(self, scope: str) -> tuple[str, ...]:
+        """The subjects of a :data:`SCOPES` entry, sorted, each once (cached per scope)."""
+        if scope not in self._subjects:
+            self._subjects[scope] = tuple(sorted(set(self._scope_subjects(scope))))
+        return self._subjects[scope]
+
+    def _scope_subjects(self, scope: str) -> Iterable[str]:
+        facts = self.device_facts
+        if scope == "active-devices":
+            return (f.subject for f in facts if f.status == Status.ACTIVE)
+        if scope == "retired-devices":
+            return (f.subject for f in facts if f.status in (Status.RETIRED, Status.DISPOSED))
+        if scope == "policy":
+            return ("policy",) if self.register.policy is not None else ()
+        if scope == "records":
+            register = self.register
+            return [
+                *(r.subject for r in register.all_records()),
+                *(f.subject for f in facts),
+                *(stem for stems in register.unreadable.values() for stem in stems),
+                *(problem.subject for problem in register.problems),  # whole files: people ...
+            ]
+        kind = {"segments": "segment", "vendors": "vendor", "exceptions": "exception"}[scope]
+        return (r.subject for r in self.valid(kind))
 
     @cached_property
     def segments(self) -> dict[str, Segment]:

@@ -36,6 +36,7 @@ def valid_exceptions(ctx: Context) -> list[PolicyException]:
     "Exceptions are approved, limited and current",
     "ISO 27001 6.1.3",
     "ISO 27001 6.1.3",
+    scope="exceptions",
 )
 def exc_001(ctx: Context) -> Iterator[Violation]:
     """An exception is not approved by a GM, lacks ``approved_on`` or ``expires_on``, lasts longer

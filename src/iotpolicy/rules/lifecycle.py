@@ -58,6 +58,7 @@ def lif_001(ctx: Context) -> Iterator[Violation]:
     "Retired devices are disposed of securely",
     "2.1, 4.2.3",
     "ISO 27002 7.14; NIST MP-6",
+    scope="retired-devices",
 )
 def lif_002(ctx: Context) -> Iterator[Violation]:
     """A ``retired`` or ``disposed`` device lacks a ``disposal`` record with ``date``, ``by``, and

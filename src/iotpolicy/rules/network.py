@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from iotpolicy.models import Flow, Segment
-from iotpolicy.models.enums import Category, Zone
+from iotpolicy.models.enums import Category, Status, Zone
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 
 
@@ -77,7 +77,7 @@ def seg_003(ctx: Context) -> Iterator[Violation]:
     Passes: ``ip: 10.20.1.10`` in a segment with ``cidr: 10.20.1.0/24``.
     Fails: ``ip: 10.20.2.10`` there, or the same IP on two active devices.
     """
-    addressed = [f for f in ctx.device_facts if f.active and f.ip]
+    addressed = [f for f in ctx.device_facts if f.status == Status.ACTIVE and f.ip]
     holders: dict[str | None, list[str | None]] = defaultdict(list)
     for facts in addressed:
         holders[facts.ip].append(facts.id)
@@ -112,6 +112,7 @@ def seg_003(ctx: Context) -> Iterator[Violation]:
     "Flows between zones are concrete and allowed",
     "3.2",
     "NIST SC-7, AC-4; IEC 62443-3-3 SR 5.2",
+    scope="segments",
 )
 def seg_004(ctx: Context) -> Iterator[Violation]:
     """A segment flow lacks a concrete service, port, protocol or purpose (or says ``any``); a

@@ -36,6 +36,7 @@ def in_force(ctx: Context) -> tuple[Record[Policy], int, Revision] | None:
     "The policy in force is approved by the General Manager",
     "4.1.2",
     "ISO 27001 5.2",
+    scope="policy",
 )
 def pol_001(ctx: Context) -> Iterator[Violation]:
     """The revision in force (the last of ``revisions``) has no approval by a GM.
@@ -58,7 +59,12 @@ def pol_001(ctx: Context) -> Iterator[Violation]:
 
 
 @rule(
-    "POL-002", "error / warning", "The policy is reviewed every year", "9.1.1", "ISO 27001 5.2, 9.3"
+    "POL-002",
+    "error / warning",
+    "The policy is reviewed every year",
+    "9.1.1",
+    "ISO 27001 5.2, 9.3",
+    scope="policy",
 )
 def pol_002(ctx: Context) -> Iterator[Violation]:
     """settings.review_interval_months (default 12) calendar months after the revision in force's
@@ -97,6 +103,7 @@ def pol_002(ctx: Context) -> Iterator[Violation]:
     "9.2",
     "ISO 27001 6.1, 10.1",
     across_devices=True,
+    scope="policy",
 )
 def pol_003(ctx: Context) -> Iterator[Violation]:
     """Since the revision in force (dated after its ``date`` and on or before the as-of date): a
@@ -168,7 +175,12 @@ def _trigger(record: Record[Any], path: tuple[str, ...], message: str) -> Violat
 
 
 @rule(
-    "POL-004", "error", "The revision history is complete and ordered", "9.3.1", "ISO 27001 7.5.3"
+    "POL-004",
+    "error",
+    "The revision history is complete and ordered",
+    "9.3.1",
+    "ISO 27001 7.5.3",
+    scope="policy",
 )
 def pol_004(ctx: Context) -> Iterator[Violation]:
     """The revision history is empty or malformed: version numbers do not increase, a date is
@@ -222,6 +234,7 @@ def pol_004(ctx: Context) -> Iterator[Violation]:
     "The policy in force is communicated to staff and vendors",
     "9.4",
     "ISO 27001 7.4",
+    scope="policy",
 )
 def pol_005(ctx: Context) -> Iterator[Violation]:
     """The revision in force has no ``communicated`` record reaching both ``staff`` and

@@ -18,6 +18,7 @@ from iotpolicy.yamlio import LDict, LList
     "Every file is valid YAML and matches its model",
     "4.2.1",
     "ISO 27001 7.5.3",
+    scope="records",
 )
 def reg_001(ctx: Context) -> Iterator[Violation]:
     """A file is not valid YAML or does not match its model: a wrong type, a missing required
@@ -37,6 +38,7 @@ def reg_001(ctx: Context) -> Iterator[Violation]:
     "4.2.2",
     "IEC 62443-3-3 SR 7.8",
     across_devices=True,
+    scope="records",
 )
 def reg_002(ctx: Context) -> Iterator[Violation]:
     """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``), differs from its file name, or is
@@ -127,13 +129,7 @@ def _walk(
         yield from _walk(data[head], rest, (*path, head))
 
 
-@rule(
-    "REG-003",
-    "error",
-    "Every reference resolves",
-    "4.2.2",
-    "ISO 27001 7.5.3",
-)
+@rule("REG-003", "error", "Every reference resolves", "4.2.2", "ISO 27001 7.5.3", scope="records")
 def reg_003(ctx: Context) -> Iterator[Violation]:
     """A reference does not resolve: a device's vendor, owner or segment, any person field, an
     exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, an
@@ -175,6 +171,7 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
     "No credential is stored in the register",
     "P4S, 5.31",
     "ISO 27002 5.17, NIST IA-5",
+    scope="records",
 )
 def reg_004(ctx: Context) -> Iterator[Violation]:
     """A credential is stored in the register, anywhere in a file's text, comments included: a key

@@ -14,6 +14,7 @@ from iotpolicy.rules.base import Context, Failures, Violation, norm, present, ru
     "Vendors have a security contact and security clauses",
     "3.4",
     "ISO 27002 5.20; NIS2 21(2)(d)",
+    scope="vendors",
 )
 def ven_001(ctx: Context) -> Iterator[Violation]:
     """A vendor lacks a ``security_contact``, or an ``agreement`` with ``signed_on`` and
@@ -44,6 +45,7 @@ def ven_001(ctx: Context) -> Iterator[Violation]:
     "Vendors are assessed by the General Manager",
     "4.1.3",
     "ISO 27002 5.22; NIS2 21(2)(d)",
+    scope="vendors",
 )
 def ven_002(ctx: Context) -> Iterator[Violation]:
     """A vendor was never assessed (no ``assessed_on``), was assessed more than
@@ -80,6 +82,7 @@ def ven_002(ctx: Context) -> Iterator[Violation]:
     "Vendor remote maintenance is approved and supervised",
     "3.4, P9S",
     "NIST MA-4; IEC 62443-3-3 SR 1.13",
+    scope="vendors",
 )
 def ven_003(ctx: Context) -> Iterator[Violation]:
     """A vendor's remote maintenance is allowed but its ``method`` is not one of
