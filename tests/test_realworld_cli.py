@@ -3,9 +3,11 @@ export, scan reconciliation, CSAF advisories; hostile inputs give one clear erro
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -561,3 +563,157 @@ def test_advisory_errors(cli: CLI, reg: Path, tmp_path: Path) -> None:
     )
     bad = cli("advisories", "set-status", "x", "fixed", "--note", "x", "--register", str(reg))
     assert bad.exit_code == 2
+
+
+# --- --commit of import devices and reconcile --create-planned ------------------------------------
+
+KARI = "Kari Nordmann <kari.nordmann@example.com>"
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitRepo:
+    """The real-world register committed; the identity configured in the repository only (no
+    identity in the environment, no user or system configuration)."""
+    for name in list(os.environ):
+        if name.startswith("GIT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("Register", "2026-11-01T09:00:00+00:00", field_files())
+    repo.git("config", "user.name", "Kari Nordmann")
+    repo.git("config", "user.email", "kari.nordmann@example.com")
+    repo.git("config", "core.hooksPath", os.devnull)
+    repo.git("config", "commit.gpgsign", "false")
+    return repo
+
+
+def _head(repo: GitRepo) -> tuple[str, str, str, list[str]]:
+    """HEAD's full message, author, committer and files."""
+    shown = repo.git("show", "--name-only", "--format=%B%x00%an <%ae>%x00%cn <%ce>%x00", "HEAD")
+    message, author, committer, files = shown.split("\0")
+    return message.strip(), author, committer, sorted(files.split())
+
+
+def _unrelated_changes(repo: GitRepo) -> str:
+    """Leave changes in files no command here writes: one modified, one staged, one untracked;
+    returns ``git status`` of them."""
+    cam = repo.register / "devices" / "cam-01.yaml"
+    cam.write_text(cam.read_text("utf-8") + "# to check on site\n", "utf-8")
+    vendor = repo.register / "vendors" / "moxa.yaml"
+    vendor.write_text(vendor.read_text("utf-8") + "# contract renewed\n", "utf-8")
+    repo.git("add", "register/vendors/moxa.yaml")
+    (repo.register / "notes.txt").write_text("walk-through notes\n", "utf-8")
+    return repo.git("status", "--porcelain")
+
+
+def test_import_commit_holds_exactly_the_written_files(cli: CLI, repo: GitRepo) -> None:
+    base = repo.git("rev-parse", "HEAD").strip()
+    status = _unrelated_changes(repo)
+    assert status.splitlines() == [
+        " M register/devices/cam-01.yaml",
+        "M  register/vendors/moxa.yaml",
+        "?? register/notes.txt",
+    ]
+    args = ("import", "devices", str(REALWORLD / "inventory.csv"), "--skip-invalid",
+            "--register", str(repo.register))  # fmt: skip
+    run = cli(*args, "--commit")
+    assert run.exit_code == 0, run.stderr
+    short = repo.git("rev-parse", "--short", "HEAD").strip()
+    assert f"Committed {short}." in run.stdout.splitlines()
+    assert repo.git("rev-parse", "HEAD~1").strip() == base  # one new commit
+    message, author, committer, files = _head(repo)
+    assert message == "Import devices from inventory.csv"
+    assert (author, committer) == (KARI, KARI)
+    assert files == [
+        "register/devices/cam-10.yaml",
+        "register/devices/line-1-vision-sensor.yaml",
+        "register/devices/plc-01.yaml",
+    ]
+    for path in files:  # committed as written
+        assert repo.git("show", f"HEAD:{path}") == (repo.top / path).read_text("utf-8")
+    assert "area: Hall A, cabinet 3" in repo.git("show", "HEAD:register/devices/plc-01.yaml")
+    # the unrelated changes are where they were: not committed, the staged one still staged
+    assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock") == status
+    # nothing to change: no commit
+    again = cli(*args, "--commit")
+    assert again.exit_code == 0, again.stderr
+    assert "0 created, 0 updated, 3 unchanged" in again.stdout
+    assert "Committed" not in again.stdout
+    assert repo.git("rev-parse", "HEAD~1").strip() == base
+
+
+def test_import_commit_refuses_a_file_with_uncommitted_changes(cli: CLI, repo: GitRepo) -> None:
+    base = repo.git("rev-parse", "HEAD").strip()
+    plc = repo.register / "devices" / "plc-01.yaml"
+    plc.write_text("# Cabinet A, left.\n" + plc.read_text("utf-8"), "utf-8")  # not committed
+    before = _files(repo.register)
+    run = cli("import", "devices", str(REALWORLD / "inventory.csv"), "--skip-invalid",
+              "--commit", "--register", str(repo.register))  # fmt: skip
+    _clean(run)
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1] == (
+        "iotpolicy: --commit refused: register/devices/plc-01.yaml already has uncommitted "
+        "changes this command did not make; commit or stash them first, or leave out --commit "
+        "(nothing was written)"
+    )
+    assert _files(repo.register) == before  # plc-01 not updated, cam-10 and the sensor not created
+    assert repo.git("rev-parse", "HEAD").strip() == base
+    assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock").splitlines() == [
+        " M register/devices/plc-01.yaml"
+    ]
+
+
+def test_reconcile_create_planned_commit_holds_exactly_the_stubs(cli: CLI, repo: GitRepo) -> None:
+    base = repo.git("rev-parse", "HEAD").strip()
+    status = _unrelated_changes(repo)
+    run = cli("reconcile", str(SCAN), "--create-planned", "--commit",
+              "--register", str(repo.register))  # fmt: skip
+    assert run.exit_code == 1  # the scan still needs attention
+    short = repo.git("rev-parse", "--short", "HEAD").strip()
+    assert f"Committed {short}." in run.stderr.splitlines()
+    assert repo.git("rev-parse", "HEAD~1").strip() == base
+    message, author, committer, files = _head(repo)
+    assert message == "Add unknown hosts from scan-2026-11-20.xml"
+    assert (author, committer) == (KARI, KARI)
+    assert files == [
+        "register/devices/host-10-20-1-77.yaml",
+        "register/devices/line1-sw.yaml",
+        "register/devices/printer-temp.yaml",
+    ]
+    for path in files:
+        committed = yaml.safe_load(repo.git("show", f"HEAD:{path}"))
+        assert committed["status"] == "planned"
+        assert committed == yaml.safe_load((repo.top / path).read_text("utf-8"))
+    assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock") == status
+
+
+def test_reconcile_commit_refuses_a_stub_path_with_uncommitted_changes(
+    cli: CLI, repo: GitRepo
+) -> None:
+    """devices/line1-sw.yaml was committed and is deleted in the work tree, not yet committed:
+    the stub for the switch would be written there, so --commit refuses and writes no stub."""
+    switch = copy.deepcopy(field_files()["devices/plc-01.yaml"])
+    switch.update(id="line1-sw", name="Line 1 switch", status="retired")
+    switch["network"] = {**switch["network"], "ip": "10.20.1.200", "mac": "00:1b:1b:00:02:00"}
+    repo.commit(
+        "Add the old switch", "2026-11-02T09:00:00+00:00", {"devices/line1-sw.yaml": switch}
+    )
+    base = repo.git("rev-parse", "HEAD").strip()
+    (repo.register / "devices" / "line1-sw.yaml").unlink()
+    before = _files(repo.register)
+    run = cli("reconcile", str(SCAN), "--create-planned", "--commit",
+              "--register", str(repo.register))  # fmt: skip
+    _clean(run)
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1] == (
+        "iotpolicy: --commit refused: register/devices/line1-sw.yaml already has uncommitted "
+        "changes this command did not make; commit or stash them first, or leave out --commit "
+        "(nothing was written)"
+    )
+    assert not [line for line in run.stderr.splitlines() if line.startswith("Created")]
+    assert _files(repo.register) == before  # no stub written, the deletion left as it was
+    assert repo.git("rev-parse", "HEAD").strip() == base
+    assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock").splitlines() == [
+        " D register/devices/line1-sw.yaml"
+    ]

@@ -139,6 +139,8 @@ class Pack:
     proposed_major: str
     proposed_trigger: str
     uncommitted: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    """Ids of the people in people.yaml (who can be a reviewer)."""
     questions: tuple[Question, ...] = QUESTIONS
     decision: Decision | None = None
 
@@ -302,6 +304,7 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
         proposed_major=revision.number if pending else major,
         proposed_trigger=_proposed_trigger(triggers, pending),
         uncommitted=uncommitted,
+        people=tuple(sorted(ctx.people)),
     )
 
 
@@ -483,6 +486,55 @@ def render(pack: Pack, *, record: bool = False) -> str:
 # --- deciding and writing ---------------------------------------------------------------------
 
 
+def version_problem(pack: Pack, version: str) -> str | None:
+    """Why ``version`` cannot number the revision this review writes, or None when it can: not a
+    version number, not greater than the one in force, or (for a pending revision) not that one.
+    The interactive review re-asks with it; :func:`check_decision` refuses with it."""
+    in_force = pack.revision.number
+    number = version.strip().lstrip("vV")
+    if not _VERSION.match(number):
+        return f"'{version}' is not a version number like 1.1 or 2.0"
+    if pack.pending:
+        if Version(number) != Version(in_force):
+            return (
+                f"revision {in_force} in force is not yet approved by a general manager; "
+                f"this review approves it, so the version is {in_force} (not {number})"
+            )
+    elif not Version(number) > Version(in_force):
+        return (
+            f"version {number} is not greater than {in_force}, the version in "
+            f"force (next minor {pack.proposed_minor}, next major {pack.proposed_major})"
+        )
+    return None
+
+
+def approver_problem(pack: Pack, approver: str) -> str | None:
+    """Why ``approver`` cannot approve the revision (not a general manager, naming those who
+    are), or None when they can."""
+    if approver in pack.gms:
+        return None
+    gms = ", ".join(pack.gms) or (
+        "none yet: add one with iotpolicy add-person --role general-manager"
+    )
+    return (
+        f"'{approver}' is not a general manager and cannot approve the policy "
+        f"(general managers: {gms})"
+    )
+
+
+def reviewers_problem(pack: Pack, reviewers: Sequence[str]) -> str | None:
+    """Why ``reviewers`` cannot be recorded (none given, or ids not in people.yaml), or None."""
+    if not reviewers:
+        return "at least one reviewer is needed"
+    unknown = [r for r in reviewers if r not in pack.people]
+    if not unknown:
+        return None
+    return (
+        f"not in people.yaml: {', '.join(unknown)} (reviewers are person ids: "
+        f"{', '.join(pack.people) or 'none yet'})"
+    )
+
+
 def check_decision(pack: Pack, decision: Decision) -> None:
     """Refuse (exit 1) a version not greater than the one in force (or, for a pending revision,
     not that one), an approver who is not a GM, unknown reviewers, a date before the revision in
@@ -490,27 +542,14 @@ def check_decision(pack: Pack, decision: Decision) -> None:
     in_force = pack.revision.number
     if not _VERSION.match(decision.version.strip().removeprefix("v")):
         raise UsageError(f"--version '{decision.version}' is not a version number like 1.1 or 2.0")
-    if pack.pending:
-        if Version(decision.version) != Version(in_force):
-            raise Refused(
-                f"refused: revision {in_force} in force is not yet approved by a general manager; "
-                f"this review approves it, so the version is {in_force} (not {decision.version}); "
-                "nothing was written"
-            )
-    elif not Version(decision.version) > Version(in_force):
-        raise Refused(
-            f"refused: version {decision.version} is not greater than {in_force}, the version in "
-            f"force (next minor {pack.proposed_minor}, next major {pack.proposed_major}); "
-            "nothing was written"
-        )
-    if decision.approver not in pack.gms:
-        gms = ", ".join(pack.gms) or (
-            "none yet: add one with iotpolicy add-person --role general-manager"
-        )
-        raise Refused(
-            f"refused: '{decision.approver}' is not a general manager and cannot approve the "
-            f"policy (general managers: {gms}); nothing was written"
-        )
+    problem = version_problem(pack, decision.version)
+    if problem is not None:
+        raise Refused(f"refused: {problem}; nothing was written")
+    problem = approver_problem(pack, decision.approver) or reviewers_problem(
+        pack, decision.reviewers
+    )
+    if problem is not None:
+        raise Refused(f"refused: {problem}; nothing was written")
     if decision.trigger not in {t.value for t in TriggerKind}:
         raise UsageError(
             f"--trigger '{decision.trigger}' is not one of "

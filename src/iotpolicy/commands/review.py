@@ -8,6 +8,7 @@ the missing ones are asked for with the edit commands' prompt helpers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -22,9 +23,12 @@ from iotpolicy.review import (
     QUESTIONS,
     Decision,
     Pack,
+    approver_problem,
     build_pack,
     record_communication,
     render,
+    reviewers_problem,
+    version_problem,
     write_review,
 )
 
@@ -43,13 +47,28 @@ def _answers(given: list[str] | None) -> dict[str, str]:
     return answers
 
 
-def _ask_until(question: str, default: str | None, ok: set[str] | None = None) -> str:
-    """Ask until the answer is not empty (and one of ``ok`` when given)."""
+def _ask_until(
+    question: str,
+    default: str | None,
+    ok: set[str] | None = None,
+    problem: Callable[[str], str | None] | None = None,
+) -> str:
+    """Ask until the answer is not empty (and one of ``ok``, and without a ``problem``, when
+    given); a refused answer is told why and asked again, so nothing typed later is lost."""
     while True:
         answer = ask(question, default).strip()
-        if answer and (ok is None or answer in ok):
+        if not answer:
+            tell("  an answer is needed")
+        elif ok is not None and answer not in ok:
+            tell(f"  one of: {', '.join(sorted(ok))}")
+        elif problem is not None and (why := problem(answer)) is not None:
+            tell(f"  {why}")
+        else:
             return answer
-        tell(f"  one of: {', '.join(sorted(ok))}" if ok else "  an answer is needed")
+
+
+def _split(names: str) -> list[str]:
+    return [n.strip() for n in names.split(",") if n.strip()]
 
 
 def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) -> None:
@@ -58,7 +77,9 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
         hint = (
             "" if pack.pending else f" (minor {pack.proposed_minor}, major {pack.proposed_major})"
         )
-        decision["version"] = _ask_until(f"New version{hint}", pack.proposed_minor)
+        decision["version"] = _ask_until(
+            f"New version{hint}", pack.proposed_minor, problem=lambda v: version_problem(pack, v)
+        )
     if not decision.get("trigger"):
         decision["trigger"] = _ask_until(
             "Trigger", pack.proposed_trigger, {t.value for t in Trigger}
@@ -67,13 +88,18 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
         default = pack.revision.changes if pack.pending else None
         decision["summary"] = _ask_until("Summary of the changes", default)
     if not decision.get("reviewers"):
-        names = _ask_until("Reviewers (person ids, separated by commas)", None)
-        decision["reviewers"] = [n.strip() for n in names.split(",") if n.strip()]
+        names = _ask_until(
+            "Reviewers (person ids, separated by commas)",
+            None,
+            problem=lambda text: reviewers_problem(pack, _split(text)),
+        )
+        decision["reviewers"] = _split(names)
     if not decision.get("approver"):
-        gms = set(pack.gms)
         default = pack.gms[0] if len(pack.gms) == 1 else None
         decision["approver"] = _ask_until(
-            f"Approving general manager ({', '.join(pack.gms) or 'none'})", default, gms or None
+            f"Approving general manager ({', '.join(pack.gms) or 'none'})",
+            default,
+            problem=(lambda a: approver_problem(pack, a)) if pack.gms else None,
         )
     for question in QUESTIONS:
         if not answers.get(question.key):
