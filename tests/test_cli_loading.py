@@ -83,3 +83,21 @@ def test_an_unknown_command_still_gets_typers_message_with_every_command_loaded(
     ).stdout
     for name in ("check", "add-device", "report", "review", "advisories", "reconcile"):
         assert name in help_text
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
+    script = (
+        "import sys\n"
+        "import iotpolicy.register\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('secret-looking detail')\n"
+        "iotpolicy.register.find_register = broken\n"
+        "import iotpolicy.commands.check\n"
+        "iotpolicy.commands.check.find_register = broken\n"
+        "sys.argv = ['iotpolicy', 'check']\n"
+        "from iotpolicy.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr == "iotpolicy: internal error (RuntimeError); please report it\n"

@@ -114,7 +114,8 @@ def test_policy_yaml_writes_out_every_setting_with_a_comment(cli: Cli, tmp_path:
         {"id": "ole-hansen", "name": "Ole Hansen", "title": "Operations Manager",
          "roles": ["operations-manager"]},
     ]  # fmt: skip
-    assert ".iotpolicy.lock" in (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    ignored = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert {".iotpolicy.lock", ".iotpolicy-cache/", ".*.tmp"} <= set(ignored)
 
 
 def test_init_without_people_says_to_add_the_general_manager_first(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import typer
-
-from iotpolicy.app import app
+if TYPE_CHECKING:  # imported in load_commands: a Ctrl-C during start-up is caught by main
+    import typer
 
 COMMAND_MODULES: dict[str, str] = {
     "check": "check",
@@ -46,6 +46,8 @@ __all__ = ["COMMAND_MODULES", "load_commands", "main"]
 def load_commands(argv: Sequence[str] = ()) -> typer.Typer:
     """The app with the commands ``argv`` needs registered: the named command's module when the
     first argument is a known command, else every command module."""
+    from iotpolicy.app import app
+
     name = argv[0] if argv else ""
     modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
     for module in sorted(modules):
@@ -54,9 +56,14 @@ def load_commands(argv: Sequence[str] = ()) -> typer.Typer:
 
 
 def main() -> None:
-    """Console-script entry point: run the app; an unexpected error is one line, not a traceback."""
+    """Console-script entry point: run the app; an unexpected error is one line, not a traceback,
+    and Ctrl-C at any moment (start-up included) ends quietly with exit code 130."""
     try:
         load_commands(sys.argv[1:])(standalone_mode=True)
+    except KeyboardInterrupt:
+        sys.exit(130)
     except Exception as exc:  # the last guard: never show a traceback (it may hold register data)
-        typer.echo(f"iotpolicy: internal error ({type(exc).__name__}); please report it", err=True)
+        print(
+            f"iotpolicy: internal error ({type(exc).__name__}); please report it", file=sys.stderr
+        )
         sys.exit(2)

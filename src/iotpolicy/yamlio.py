@@ -27,8 +27,8 @@ import itertools
 import json
 import os
 import re
+import secrets
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -763,26 +763,44 @@ def _position_maps(
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, fsync and rename.
+    """Write ``text`` to ``path`` in UTF-8, as :func:`atomic_write_bytes` does."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync and rename.
 
     A crash or Ctrl-C at any moment leaves the old file or the new one, never a truncated file,
-    and no temporary file behind. The new file keeps the permissions of the file it replaces (a
-    new file gets the umask's, not the temporary file's private 0600)."""
+    and no temporary file behind (a kill -9 in the window leaves a hidden ``.NAME.*.tmp``, which
+    nothing reads). The new file keeps the permissions of the file it replaces (a new file gets
+    the umask's, not the temporary file's private 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        # Created inside the try, not by tempfile.mkstemp before it: a Ctrl-C raised the moment
+        # open() returns (one that came while it blocked) must remove the file too.
+        fd = os.open(tmp, _TEMP_FLAGS, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             if hasattr(os, "fchmod"):
                 os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except FileExistsError:  # from os.open only: the name is taken (1 in 2**64), not ours
+        raise
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+
+
+_TEMP_FLAGS = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+)
+"""A temporary file is a new file (never an existing file or link), written without newline
+translation on Windows: tempfile.mkstemp's flags."""
 
 
 def _mode_for(path: Path) -> int:

@@ -11,8 +11,6 @@ prints what happened.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -49,7 +47,7 @@ from iotpolicy.spreadsheet import (
     to_csv,
     to_xlsx,
 )
-from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, dump_new
+from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, atomic_write_bytes, dump_new
 
 CommitOption = typer.Option(False, "--commit", help="Commit the written files with git.")
 QUOTED_FIELDS = frozenset({"serial", "firmware.version", "network.mac"})
@@ -373,24 +371,11 @@ def export_devices(
         headers, rows = device_table(devices)
         if fmt is SheetFormat.XLSX:
             assert output is not None
-            _write_bytes(output, to_xlsx(headers, rows))
+            atomic_write_bytes(output, to_xlsx(headers, rows))
         else:
             write_output(to_csv(headers, rows), output)
         if output is not None:
             typer.echo(f"Exported {_plural(len(devices), 'device')} to {output}.", err=True)
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # --- reconcile ----------------------------------------------------------------------------------
