@@ -2,8 +2,9 @@
 
 Usage: python benchmarks/generate.py OUT_DIR --devices 10000 [--seed 1]
 
-Every record kind is present; about 5% of the devices carry a finding (a missing segment, a shared
-account, an old backup, an undocumented firmware change ...), so the rules do real work.
+Every record kind is present, the small ones in proportion (per 10,000 devices: 10 exceptions, 20
+advisories of which a third still open, 5 incidents); about 5% of the devices carry a finding (a
+shared account, an old backup, an undocumented firmware change ...), so the rules do real work.
 """
 
 from __future__ import annotations
@@ -170,17 +171,26 @@ def generate(out: Path, devices: int, seed: int = 1) -> Path:
         (out / "vendors" / f"{vendor_id}.yaml").write_text(vendor(vendor_id))
     for index in range(devices):
         (out / "devices" / f"dev-{index:06d}.yaml").write_text(device(index, rng, segments))
-    (out / "exceptions" / "exc-1.yaml").write_text(
-        "id: exc-1\nrule: ACC-003\nsubjects: [dev-000003]\njustification: Shift account.\n"
-        "approved_by: gm-1\napproved_on: 2026-06-01\nexpires_on: 2027-05-31\n"
-    )
-    (out / "advisories" / "adv-1.yaml").write_text(
-        "id: adv-1\nvendor: siemens\nkind: vulnerability\nreceived_on: 2025-12-01\n"
-        'affects:\n  - {model: SIMATIC S7-1200, versions: "<2.1.4"}\nstatus: open\n'
-    )
-    (out / "incidents" / "inc-1.yaml").write_text(
-        "id: inc-1\ndate: 2025-12-05\nkind: incident\ndevices: [dev-000001]\nsummary: Test.\n"
-    )
+    for n in range(max(1, devices // 1000)):  # time-limited risk acceptances
+        (out / "exceptions" / f"exc-{n + 1}.yaml").write_text(
+            f"id: exc-{n + 1}\nrule: ACC-003\nsubjects: [dev-{n * 1000 + 3:06d}]\n"
+            "justification: Shift account on a line terminal until the line is rebuilt.\n"
+            "approved_by: gm-1\napproved_on: 2026-06-01\nexpires_on: 2027-05-31\n"
+        )
+    for n in range(max(1, devices // 500)):  # vendor advisories, a third of them still open
+        _, _, vendor_id, model = TYPES[n % len(TYPES)]
+        status = "open" if n % 3 == 0 else "mitigated"
+        (out / "advisories" / f"adv-{n + 1}.yaml").write_text(
+            f"id: adv-{n + 1}\nvendor: {vendor_id}\nkind: vulnerability\n"
+            f"received_on: 2025-{n % 12 + 1:02d}-01\n"
+            f'affects:\n  - {{model: {model}, versions: "<2.1.{n % 4}"}}\nstatus: {status}\n'
+            + ("" if status == "open" else "note: Mitigated by segmentation and monitoring.\n")
+        )
+    for n in range(max(1, devices // 2000)):  # incidents touching a device
+        (out / "incidents" / f"inc-{n + 1}.yaml").write_text(
+            f"id: inc-{n + 1}\ndate: 2025-{n % 12 + 1:02d}-05\nkind: incident\n"
+            f"devices: [dev-{n * 2000 + 1:06d}]\nsummary: Unexpected reboot after a power dip.\n"
+        )
     return out
 
 
