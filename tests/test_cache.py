@@ -208,8 +208,13 @@ def test_a_cache_with_a_valid_checksum_but_forged_content_is_not_trusted(
     cold = check(cli, root)
     path = cache_file(root)
     document = json.loads(path.read_text().split("\n", 1)[1])
-    for entry in document["files"].values():
-        entry[3] = [["NOPE-999", "error", "x", 1, "forged"]]
+    for n, entry in enumerate(document["files"].values()):
+        if n % 3 == 0:
+            entry[3] = [["NOPE-999", "error", "x", 1, "forged"]]
+        elif n % 3 == 1 and entry[2]:
+            entry[2] = entry[2][:-1]  # facts of another shape
+        elif entry[2]:
+            entry[2][3] = "14"  # a line that is not a number
     body = json.dumps(document)
     path.write_text(f"{content_digest(body.encode())}\n{body}")
     assert check(cli, root) == cold

@@ -183,10 +183,11 @@ def _facts_from_json(values: list[Any], rel: str) -> DeviceFacts:
         raise ValueError("facts of another shape")
     when = values[-2]
     facts = DeviceFacts._make(
-        [*values[:-2], date.fromisoformat(when) if when else None, values[-1]]
+        [*values[:-2], date.fromisoformat(when), values[-1]] if when else values
     )
-    lines = (facts.id_line, facts.ip_line, facts.commissioned_line)
-    if not isinstance(facts.subject, str) or not all(type(n) is int for n in lines):
+    if type(facts.subject) is not str:
+        raise ValueError("facts of another shape")
+    if not type(facts.id_line) is type(facts.ip_line) is type(facts.commissioned_line) is int:
         raise ValueError("facts of another shape")
     return facts
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
@@ -365,12 +366,13 @@ def _record_files(register: Register, folder: str) -> list[tuple[str, os.DirEntr
     if not directory.is_dir():
         return []
     found: list[tuple[str, os.DirEntry[str]]] = []
-    for entry in sorted(os.scandir(directory), key=lambda e: e.name):
-        rel = f"{folder}/{entry.name}"
-        if entry.name.startswith(".") or not entry.name.endswith((".yaml", ".yml")):
+    for entry in sorted(os.scandir(directory), key=attrgetter("name")):
+        name = entry.name
+        if name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue
-        stem = entry.name.rsplit(".", 1)[0]
-        if entry.name.endswith(".yml"):
+        rel = f"{folder}/{name}"
+        stem = name.rsplit(".", 1)[0]
+        if name.endswith(".yml"):
             register.problems.append(
                 Problem(rel, 1, stem, "record files must end in .yaml; this file is not read")
             )
