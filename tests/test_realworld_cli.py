@@ -623,7 +623,13 @@ def test_import_commit_holds_exactly_the_written_files(cli: CLI, repo: GitRepo) 
     assert f"Committed {short}." in run.stdout.splitlines()
     assert repo.git("rev-parse", "HEAD~1").strip() == base  # one new commit
     message, author, committer, files = _head(repo)
-    assert message == "Import devices from inventory.csv"
+    assert message.splitlines() == [
+        "Import devices from inventory.csv",
+        "",
+        "- Update device plc-01 from inventory.csv",
+        "- Add device line-1-vision-sensor",
+        "- Add device cam-10",
+    ]
     assert (author, committer) == (KARI, KARI)
     assert files == [
         "register/devices/cam-10.yaml",
@@ -674,7 +680,13 @@ def test_reconcile_create_planned_commit_holds_exactly_the_stubs(cli: CLI, repo:
     assert f"Committed {short}." in run.stderr.splitlines()
     assert repo.git("rev-parse", "HEAD~1").strip() == base
     message, author, committer, files = _head(repo)
-    assert message == "Add unknown hosts from scan-2026-11-20.xml"
+    assert message.splitlines() == [
+        "Add unknown hosts from scan-2026-11-20.xml",
+        "",
+        "- Add planned device line1-sw",
+        "- Add planned device host-10-20-1-77",
+        "- Add planned device printer-temp",
+    ]
     assert (author, committer) == (KARI, KARI)
     assert files == [
         "register/devices/host-10-20-1-77.yaml",

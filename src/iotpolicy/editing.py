@@ -539,6 +539,15 @@ def _write(root: Path, today: date, commit: bool, draft_of: Callable[[Snapshot],
     return write_drafts(root, today, commit, lambda snap: [draft_of(snap)])[0]
 
 
+def _commit_message(message: str | None, drafts: Sequence[Draft]) -> str:
+    """The command's own message (a draft's when it wrote one file), with one line per file in
+    the body when several were written (``- Add device cam-10``)."""
+    if len(drafts) == 1:
+        return message or drafts[0].message
+    body = "\n".join(f"- {draft.message}" for draft in drafts)
+    return f"{message or drafts[0].message}\n\n{body}"
+
+
 def write_drafts(
     root: Path,
     today: date,
@@ -582,7 +591,7 @@ def write_drafts(
             atomic_write_text(root / draft.file, draft.text)
         sha = None
         if plan is not None and not dry_run:
-            sha = commit_files(plan, message or drafts[0].message)
+            sha = commit_files(plan, _commit_message(message, drafts))
     return tuple(
         Outcome(d.file, d.subject, d.message, d.created, own, sha)
         for d, own in zip(drafts, owns, strict=True)
