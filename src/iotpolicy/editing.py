@@ -109,9 +109,14 @@ class Kind:
         named = [
             f.path[depth] for f in self.fields if len(f.path) > depth and f.path[:depth] == keys
         ]
-        model = _model_at(self.model, [k for k in keys if isinstance(k, str)])
-        rest = list(model.model_fields) if model is not None else []
-        return list(dict.fromkeys([*named, *rest]))
+        return list(dict.fromkeys([*named, *model_order(self.model, keys)]))
+
+
+def model_order(model: type[BaseModel], path: Path_) -> list[str]:
+    """The fields, in order, of the model of the mapping at ``path`` inside a ``model`` record
+    (list indexes are stepped through); none when ``path`` leads out of the model."""
+    inner = _model_at(model, [k for k in path if isinstance(k, str)])
+    return list(inner.model_fields) if inner is not None else []
 
 
 def _model_at(model: type[BaseModel], keys: Sequence[str]) -> type[BaseModel] | None:
@@ -698,7 +703,7 @@ def add_record(
             return Draft(
                 rel, dump_new([record], header), record_id, message, False, (0,), tuple(problems)
             )
-        doc = _round_trip(rel, text)
+        doc = round_trip(rel, text)
         doc.append((), record, kind.key_order)
         return Draft(
             rel, doc.text(), record_id, message, False, (len(doc.root) - 1,), tuple(problems)
@@ -729,7 +734,8 @@ def _change(
     return {k: v for k, v in entry.items() if v is not None}
 
 
-def _round_trip(rel: str, text: str) -> RoundTrip:
+def round_trip(rel: str, text: str) -> RoundTrip:
+    """``text`` of the file ``rel`` loaded for editing; Refused when it cannot be edited safely."""
     try:
         return RoundTrip(text)
     except YamlEditError as exc:
@@ -829,7 +835,7 @@ def record_change(
             if problem:
                 problems.append((("network", "ip"), f"{problem}; give its new address with --ip"))
         updates, extra, detail = _implied(device, kind, given, when, values.get("by"))
-        doc = _round_trip(record.file, snap.register.texts[record.file])
+        doc = round_trip(record.file, snap.register.texts[record.file])
         for path, value in updates.items():
             doc.set(path, value, DEVICE.key_order)
         summary = values.get("summary") or _summary(kind, given, detail)
@@ -931,7 +937,7 @@ def retire(
         person = snap.reference_problem(Ref.PERSON, by)
         if person:
             raise Refused(f"refused: --by: {person}; nothing was written")
-        doc = _round_trip(record.file, snap.register.texts[record.file])
+        doc = round_trip(record.file, snap.register.texts[record.file])
         doc.set(("status",), status.value, DEVICE.key_order)
         disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}, "by": by}
         if values.get("method"):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.dates import add_months, within
-from iotpolicy.editing import Draft, Refused, Snapshot, write_drafts
+from iotpolicy.editing import Draft, Refused, Snapshot, model_order, round_trip, write_drafts
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding, Severity, Summary
@@ -49,7 +49,7 @@ from iotpolicy.reports.views import ReportInput, common
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.base import norm
 from iotpolicy.versions import Version
-from iotpolicy.yamlio import LOCK_FILE, Quoted, RoundTrip, YamlEditError, decode, parse_text
+from iotpolicy.yamlio import LOCK_FILE, Quoted, decode, parse_text
 
 TEMPLATE = "review.md.j2"
 """The review pack's and review record's template (a register may override it)."""
@@ -630,28 +630,12 @@ def write_review(
 
 def _order(path: tuple[str | int, ...]) -> Sequence[str]:
     """Canonical key order of the mapping at ``path`` of policy.yaml."""
-    from iotpolicy.models.policy import Approval, Communication
-
-    keys = [p for p in path if isinstance(p, str)]
-    model: Any = {
-        (): Policy,
-        ("revisions",): Revision,
-        ("revisions", "approvals"): Approval,
-        ("revisions", "communicated"): Communication,
-    }.get(tuple(keys))
-    return list(model.model_fields) if model is not None else []
-
-
-def _round_trip(text: str) -> RoundTrip:
-    try:
-        return RoundTrip(text)
-    except YamlEditError as exc:
-        raise Refused(f"{POLICY_FILE} {exc}; edit it by hand (nothing was written)") from None
+    return model_order(Policy, path)
 
 
 def _revision_text(text: str, pack: Pack, decision: Decision, snap: Snapshot) -> str:
     """policy.yaml with the new revision appended, or the pending one approved in place."""
-    doc = _round_trip(text)
+    doc = round_trip(POLICY_FILE, text)
     revisions = doc.get(("revisions",))
     if not isinstance(revisions, list) or not revisions:
         raise Refused(f"{POLICY_FILE} has no revisions list (nothing was written)")
@@ -722,7 +706,7 @@ def record_communication(
                 f"refused: revision {revision.number} already has a communicated record; give "
                 "--replace to replace it (nothing was written)"
             )
-        doc = _round_trip(snap.register.texts[POLICY_FILE])
+        doc = round_trip(POLICY_FILE, snap.register.texts[POLICY_FILE])
         index = len(policy.revisions) - 1
         record = {"on": on, "channels": channels, "audience": audience}
         doc.set(("revisions", index, "communicated"), record, _order)

@@ -229,9 +229,10 @@ class Context:
         rules comparing devices with each other read :attr:`device_facts`)."""
         return self.valid("device")
 
-    @cached_property
+    @property
     def device_facts(self) -> list[DeviceFacts]:
-        """Facts of every device file holding a record, read or cached, in path order."""
+        """Facts of every device file holding a record, read or cached, in path order (the
+        register computes them once)."""
         return self.register.device_facts()
 
     @cached_property

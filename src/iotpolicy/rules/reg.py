@@ -51,6 +51,7 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
     kinds: dict[str, list[tuple[str, str | None, int, str]]] = {
         kind: [(r.file, r.raw_id, r.line("id"), r.subject) for r in records]
         for kind, records in (("person", ctx.register.people), *ctx.register.records.items())
+        if kind != "device"  # devices below, from the facts of every device file
     }
     kinds["device"] = [(f.file, f.raw_id, f.id_line, f.subject) for f in ctx.device_facts]
     for ids in kinds.values():
