@@ -55,8 +55,10 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\
 _ALIAS_MESSAGE = "aliases (*name) are not allowed in the register: write the value out"
 _TYPED_START = frozenset("tTfF+-0123456789")
 """First characters of the plain scalars that could mean a boolean or an integer."""
-_BOOLS = ("true", "false")
-_INT = re.compile(r"[-+]?[0-9]+\Z")
+BOOLEANS = ("true", "false")
+"""The booleans of a register, in any case (``yes``/``on`` are text)."""
+INTEGER = re.compile(r"[-+]?[0-9]+\Z")
+"""An integer of a register: plain decimal digits."""
 _DIRECTIVE = re.compile(r"^%YAML[ \t]+(\S+)", re.MULTILINE)
 
 
@@ -254,7 +256,7 @@ class _Builder:
             value = node.value
             if value in _NULLS:
                 return None
-            if value[:1] in _TYPED_START and (value.lower() in _BOOLS or _INT.match(value)):
+            if value[:1] in _TYPED_START and (value.lower() in BOOLEANS or INTEGER.match(value)):
                 return PlainStr(value)
             # Interned: statuses, categories, vendors ... repeat across thousands of records.
             return sys.intern(value)

@@ -16,11 +16,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
-from iotpolicy.yamlio import PlainStr
+from iotpolicy.yamlio import BOOLEANS, INTEGER, PlainStr
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_INT = re.compile(r"^[-+]?[0-9]+$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
 
@@ -42,7 +41,7 @@ def to_bool(value: Any) -> bool:
     """``true`` or ``false`` in any case, unquoted; ``yes``/``no``/``on``/``off`` are refused."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, PlainStr) and value.lower() in ("true", "false"):
+    if isinstance(value, PlainStr) and value.lower() in BOOLEANS:
         return value.lower() == "true"
     raise ValueError("must be true or false")
 
@@ -51,7 +50,7 @@ def to_int(value: Any) -> int:
     """A plain decimal integer."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and isinstance(value, PlainStr) and _INT.match(value):
+    if isinstance(value, str) and isinstance(value, PlainStr) and INTEGER.match(value):
         return int(value)
     raise ValueError("must be a whole number")
 
