@@ -95,7 +95,7 @@ def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
     assert (driver["name"], driver["version"]) == ("iotpolicy", __version__)
     assert driver["informationUri"] == "https://github.com/iotpolicy/iotpolicy"
     ids = [rule["id"] for rule in driver["rules"]]
-    assert ids == sorted(RULES) and len(ids) == 32
+    assert ids == sorted(RULES) and len(ids) == 33
     seg = driver["rules"][ids.index("SEG-001")]
     assert {key: seg[key] for key in seg if key not in ("fullDescription", "help")} == {
         "id": "SEG-001",
@@ -211,10 +211,10 @@ def test_junit_has_a_testcase_per_rule_and_subject(
     people = [p["id"] for p in baseline()["people.yaml"]]
     records = ["policy", *people, "ot-line1", "iot-cams", "mgmt", "office", "siemens", "axis"]
     records += ["plc-01", "cam-01", "sensor-02", "exc-1"]
-    # 17 rules judge the two active devices, LIF-002 the retired ones (none), SEG-004 the four
+    # 18 rules judge the two active devices, LIF-002 the retired ones (none), SEG-004 the four
     # segments, VEN-001..003 the two vendors, EXC-001 the exception, POL-001..005 the policy,
     # REG-001..004 every record.
-    tests = 17 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * len(records)
+    tests = 18 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * len(records)
     assert dict(suites.attrib) == {
         "name": "iotpolicy",
         "tests": str(tests),
@@ -422,7 +422,7 @@ def test_a_clean_register_gives_passing_junit_and_empty_sarif(
     assert junit.exit_code == 0
     suites = ET.fromstring(junit.stdout)
     records = 1 + len(baseline()["people.yaml"]) + 4 + 2 + 3  # policy, people, segments ...
-    tests = 17 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * records  # EXC-001 and LIF-002: "no subject"
+    tests = 18 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * records  # EXC-001 and LIF-002: "no subject"
     assert (suites.get("tests"), suites.get("failures"), suites.get("skipped")) == (
         str(tests),
         "0",

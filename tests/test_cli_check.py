@@ -203,7 +203,7 @@ def test_rules_command_formats(cli: Callable[..., Run]) -> None:
     assert table.exit_code == 0
     assert "SEG-001" in table.stdout and "NIST SC-7" in table.stdout
     listed = cli("rules", "--format", "json").json
-    assert len(listed) == 32
+    assert len(listed) == 33
     acc = next(r for r in listed if r["id"] == "ACC-001")
     assert acc["controls"] == ["NIST AC-3", "NIST AC-6"]
     assert acc["severity"] == "error" and acc["source"] == "4.1.4"

@@ -111,7 +111,7 @@ def test_rule_ids_complete_with_their_titles() -> None:
         "POL-004",
         "POL-005",
     ]
-    assert len(complete_rule_id("")) == 32
+    assert len(complete_rule_id("")) == 33
 
 
 def test_check_rule_completes_through_the_installed_command(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_the_example_register_exports_valid_oscal(cli: Callable[..., Run]) -> No
     results = load(document)
     assert results.metadata.oscal_version.__root__ == "1.1.2"
     [result] = results.results
-    assert len(result.observations) == 32
+    assert len(result.observations) == 33
     assert len(result.local_definitions.inventory_items) == 33
     risks = document["assessment-results"]["results"][0]["risks"]
     assert [(r["title"], r["status"], r["deadline"]) for r in risks] == [

@@ -37,7 +37,7 @@ from iotpolicy.yamlio import atomic_write_text, content_digest
 
 CACHE_FOLDER = ".iotpolicy-cache"
 CACHE_FILE = "check.json"
-FORMAT = 2
+FORMAT = 3
 RACY_NS = 2_000_000_000
 """Files modified this close to the cache's writing keep no stamp: read again next time."""
 
@@ -185,7 +185,7 @@ def _facts_from_json(values: list[Any], rel: str) -> DeviceFacts:
     facts = DeviceFacts._make(
         [*values[:-2], date.fromisoformat(when), values[-1]] if when else values
     )
-    if type(facts.subject) is not str:
+    if type(facts.subject) is not str or not isinstance(facts.firmware, str | None):
         raise ValueError("facts of another shape")
     if not type(facts.id_line) is type(facts.ip_line) is type(facts.commissioned_line) is int:
         raise ValueError("facts of another shape")

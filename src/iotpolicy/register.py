@@ -18,7 +18,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
 from iotpolicy.findings import Finding
@@ -32,7 +32,7 @@ from iotpolicy.models import (
     Segment,
     Vendor,
 )
-from iotpolicy.models.base import is_slug
+from iotpolicy.models.base import Model, is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
 
@@ -40,11 +40,11 @@ if TYPE_CHECKING:
     from iotpolicy.cache import CheckCache
 
 M = TypeVar("M")
-B = TypeVar("B", bound=BaseModel)
+B = TypeVar("B", bound=Model)
 
 POLICY_FILE = "policy.yaml"
 PEOPLE_FILE = "people.yaml"
-FOLDERS: dict[str, tuple[str, type[BaseModel]]] = {
+FOLDERS: dict[str, tuple[str, type[Model]]] = {
     "segment": ("segments", Segment),
     "vendor": ("vendors", Vendor),
     "device": ("devices", Device),
@@ -118,9 +118,9 @@ def line_at(data: Any, path: Sequence[str | int]) -> int:
 
 
 class DeviceFacts(NamedTuple):
-    """What the rules that compare devices with each other (REG-002, REG-003, SEG-003, POL-003)
-    read of one device file: kept in the check cache, so they run over every device while only
-    the changed files are read again."""
+    """What the rules that compare devices with each other or with other records (REG-002,
+    REG-003, SEG-003, POL-003, FW-003) read of one device file: kept in the check cache, so they
+    run over every device while only the changed files are read again."""
 
     file: str
     subject: str
@@ -138,6 +138,8 @@ class DeviceFacts(NamedTuple):
     segment: str | None
     ip_line: int
     type: str | None
+    firmware: str | None
+    """The firmware version as written (FW-003 compares it with triage decisions)."""
     commissioned_on: date | None
     commissioned_line: int
 
@@ -159,6 +161,7 @@ def device_facts(record: Record[Any]) -> DeviceFacts:
         segment=network.segment if network is not None else None,
         ip_line=record.line("network", "ip"),
         type=device.type if device is not None else None,
+        firmware=device.firmware.version if device is not None and device.firmware else None,
         commissioned_on=device.commissioned_on if device is not None else None,
         commissioned_line=record.line("commissioned_on"),
     )
@@ -484,6 +487,9 @@ def _record(
                     register.problems.append(Problem(rel, line, subject, problem))
     if refused:
         instance = None
+    if instance is not None:
+        for path, message in instance.problems():
+            register.problems.append(Problem(rel, line_at(data, path), subject, message))
     record: Record[B | None] = Record(kind, rel, data, instance, raw_id, subject)
     return record
 

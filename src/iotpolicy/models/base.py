@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
@@ -21,6 +22,7 @@ from iotpolicy.yamlio import BOOLEANS, INTEGER, PlainStr
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DECIMAL = re.compile(r"^[0-9]{1,2}(?:\.[0-9]+)?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
 
 
@@ -120,6 +122,17 @@ def to_port(value: Any) -> int | str:
     return to_port_number(value)
 
 
+def to_score(value: Any) -> float:
+    """A CVSS base score: a decimal number from 0 to 10 (``7.5``)."""
+    text = isinstance(value, str) and bool(_DECIMAL.match(value.strip()))
+    if not text and (not isinstance(value, int | float) or isinstance(value, bool)):
+        raise ValueError("must be a number such as 7.5")
+    number = float(value)
+    if not 0 <= number <= 10:
+        raise ValueError("must be a score from 0 to 10")
+    return number
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "empty value"
@@ -155,6 +168,11 @@ Cidr = Annotated[str, PlainValidator(to_cidr), WithJsonSchema({"type": "string"}
 Mac = Annotated[
     str, PlainValidator(to_mac), WithJsonSchema({"type": "string", "pattern": _MAC.pattern})
 ]
+Score = Annotated[
+    float,
+    PlainValidator(to_score),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 10}),
+]
 _PORT_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 65535}
 PortNumber = Annotated[int, PlainValidator(to_port_number), WithJsonSchema(_PORT_SCHEMA)]
 Port = Annotated[
@@ -169,7 +187,16 @@ def is_slug(value: str) -> bool:
     return bool(SLUG.match(value))
 
 
+Problems = Iterator[tuple[tuple[str | int, ...], str]]
+"""(path inside the record, message) of each problem a valid record still has."""
+
+
 class Model(BaseModel):
     """Base of every register model: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def problems(self) -> Problems:
+        """REG-001 problems that leave the record usable: a part that decides nothing (see
+        :class:`~iotpolicy.models.advisory.Advisory`). None by default."""
+        yield from ()

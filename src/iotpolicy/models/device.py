@@ -151,6 +151,10 @@ class Device(Model):
     status: Status = Field(description="planned, active, retired or disposed.")
     vendor: Text | None = Field(None, description="Vendor id.")
     model: Text | None = Field(None, description="Model name as the vendor writes it.")
+    part_number: Text | None = Field(
+        None, description="The vendor's order or article number, as advisories name it."
+    )
+    cpe: Text | None = Field(None, description="CPE name of the product (cpe:2.3:...).")
     serial: Text | None = Field(None, description="Serial number.")
     owner: Text | None = Field(None, description="Person id of the owner.")
     location: Location | None = Field(None, description="Where it is installed.")

@@ -113,3 +113,30 @@ class IncidentKind(enum.StrEnum):
 
     INCIDENT = "incident"
     AUDIT_FINDING = "audit-finding"
+
+
+class TriageStatus(enum.StrEnum):
+    """A per-device decision on an advisory (``triage`` entries)."""
+
+    AFFECTED = "affected"
+    NOT_AFFECTED = "not-affected"
+    CANDIDATE = "candidate"
+
+
+class Justification(enum.StrEnum):
+    """Why a device is not affected: the CSAF / VEX vocabulary."""
+
+    COMPONENT_NOT_PRESENT = "component_not_present"
+    VULNERABLE_CODE_NOT_PRESENT = "vulnerable_code_not_present"
+    VULNERABLE_CODE_NOT_IN_EXECUTE_PATH = "vulnerable_code_not_in_execute_path"
+    VULNERABLE_CODE_CANNOT_BE_CONTROLLED_BY_ADVERSARY = (
+        "vulnerable_code_cannot_be_controlled_by_adversary"
+    )
+    INLINE_MITIGATIONS_ALREADY_EXIST = "inline_mitigations_already_exist"
+
+
+class Ransomware(enum.StrEnum):
+    """CISA KEV's ``knownRansomwareCampaignUse``, in lower case."""
+
+    KNOWN = "known"
+    UNKNOWN = "unknown"

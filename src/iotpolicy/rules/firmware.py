@@ -1,15 +1,16 @@
-"""FW: firmware integrity verified, no open vulnerability advisory affecting a device."""
+"""FW: firmware integrity verified, no open vulnerability advisory affecting a device, every
+possible match decided."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from iotpolicy.affected import affects, known_exploited_label, names_device, undecided
 from iotpolicy.models import Advisory, Device
-from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus
+from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Status
 from iotpolicy.register import Record
-from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
-from iotpolicy.versions import in_range
+from iotpolicy.rules.base import Context, Failures, Violation, present, rule
 
 
 @rule(
@@ -45,22 +46,13 @@ def fw_001(ctx: Context) -> Iterator[Violation]:
 
 
 def matching_advisories(ctx: Context, device: Device, kind: AdvisoryKind) -> list[Advisory]:
-    """Open advisories of ``kind`` received on or before as-of (or undated) that affect
-    ``device``: same vendor, same model, its firmware version inside the range."""
-    found: list[Advisory] = []
-    version = device.firmware.version if device.firmware else None
-    for advisory in _open_advisories(ctx, kind):
-        if norm(advisory.vendor) != norm(device.vendor) or not norm(device.model):
-            continue
-        if any(
-            norm(affected.model) == norm(device.model) and in_range(version, affected.versions)
-            for affected in advisory.affects
-        ):
-            found.append(advisory)
-    return found
+    """Open advisories of ``kind`` received on or before as-of (or undated) whose ``affects``
+    name ``device`` (vendor, product, firmware in range: see :mod:`iotpolicy.affected`)."""
+    return [a for a in open_advisories(ctx, kind) if names_device(a, device)]
 
 
-def _open_advisories(ctx: Context, kind: AdvisoryKind) -> Iterator[Advisory]:
+def open_advisories(ctx: Context, kind: AdvisoryKind) -> Iterator[Advisory]:
+    """Valid ``open`` advisories of ``kind`` received on or before as-of, or undated."""
     records: list[Record[Any]] = ctx.valid("advisory")
     for record in records:
         advisory: Advisory = record.model
@@ -80,18 +72,71 @@ def _open_advisories(ctx: Context, kind: AdvisoryKind) -> Iterator[Advisory]:
 def fw_002(ctx: Context) -> Iterator[Violation]:
     """An active device is affected by an ``open`` ``vulnerability`` advisory received on or before
     the as-of date (or with no ``received_on``): same vendor, same model (ignoring case and
-    surrounding spaces), firmware version inside the advisory's ``versions`` range.
+    surrounding spaces), or a part number matching an ``affects`` entry's (``*``/``?``
+    wildcards) or the same CPE, firmware version inside the entry's ``versions``, and no current
+    ``triage`` decision of the advisory marks the device ``not-affected``; or a current decision
+    marks it ``affected``. A decision is current while the device's firmware and the advisory's
+    revision are those it was made for. A known-exploited advisory (CISA KEV) is named first.
 
     Passes: firmware 4.5.2 and an advisory for ``<4.5.2``. Fails: firmware 4.5.0 with that advisory.
     """
+    advisories = list(open_advisories(ctx, AdvisoryKind.VULNERABILITY))
+    if not advisories:
+        return
     for record in ctx.active_devices:
-        advisories = matching_advisories(ctx, record.model, AdvisoryKind.VULNERABILITY)
-        if advisories:
-            failures = Failures(record)
-            version = record.model.firmware.version if record.model.firmware else None
-            failures.add(
-                ("firmware", "version"),
-                f"firmware {version or 'of unknown version'} is affected by open advisory "
-                + ", ".join(sorted(a.id for a in advisories)),
+        found = [a for a in advisories if affects(a, record.model)]
+        if not found:
+            continue
+        found.sort(key=lambda a: a.id)
+        failures = Failures(record)
+        version = record.model.firmware.version if record.model.firmware else None
+        exploited = known_exploited_label(found)
+        lead = f"{exploited}: " if exploited else ""
+        failures.add(
+            ("firmware", "version"),
+            f"{lead}firmware {version or 'of unknown version'} is affected by open advisory "
+            + ", ".join(a.id for a in found),
+        )
+        yield failures.violation()  # type: ignore[misc]
+
+
+@rule(
+    "FW-003",
+    "warning",
+    "Every possible advisory match is decided",
+    "9.2.3",
+    "NIST RA-5, SI-2",
+    across_devices=True,
+)
+def fw_003(ctx: Context) -> Iterator[Violation]:
+    """An active device is still a ``candidate`` (or its decision has lapsed) in the ``triage`` of
+    an ``open`` ``vulnerability`` advisory received on or before the as-of date (or with no
+    ``received_on``): a possible match nobody has confirmed or dismissed. One finding per device
+    and advisory, at the advisory's triage entry, naming the command that records the decision.
+
+    Passes: a ``not-affected`` decision made for the installed firmware. Fails: a ``candidate``.
+    """
+    active = {f.id: f for f in ctx.device_facts if f.id and f.status == Status.ACTIVE}
+    records: list[Record[Any]] = ctx.valid("advisory")
+    open_ids = {a.id for a in open_advisories(ctx, AdvisoryKind.VULNERABILITY)}
+    for record in records:
+        advisory: Advisory = record.model
+        if advisory.id not in open_ids:
+            continue
+        for index, entry in enumerate(advisory.triage):
+            facts = active.get(entry.device.strip())
+            if facts is None or advisory.triage_of(entry.device.strip()) is not entry:
+                continue
+            reason = undecided(entry, advisory, facts.firmware)
+            if reason is None:
+                continue
+            command = (
+                f"iotpolicy advisories triage {advisory.id} {facts.id} "
+                "affected|not-affected --by PERSON"
             )
-            yield failures.violation()  # type: ignore[misc]
+            yield Violation(
+                subject=facts.subject,
+                file=record.file,
+                line=record.line("triage", index),
+                message=f"{facts.id} {reason} in advisory {advisory.id}: decide with {command}",
+            )

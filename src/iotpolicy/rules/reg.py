@@ -94,7 +94,11 @@ _REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("subjects", "*"), "subject"),
         (("approved_by",), "person"),
     ),
-    "advisory": ((("vendor",), "vendor"),),
+    "advisory": (
+        (("vendor",), "vendor"),
+        (("triage", "*", "device"), "device"),
+        (("triage", "*", "by"), "person"),
+    ),
     "incident": ((("devices", "*"), "device"),),
     "policy": (
         (("owner",), "person"),
@@ -133,8 +137,8 @@ def _walk(
 @rule("REG-003", "error", "Every reference resolves", "4.2.2", "ISO 27001 7.5.3", scope="records")
 def reg_003(ctx: Context) -> Iterator[Violation]:
     """A reference does not resolve: a device's vendor, owner or segment, any person field, an
-    exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, an
-    incident's device, or a flow's target (a segment id or ``internet``). One finding per
+    exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, the
+    device of its triage entries, an incident's device, or a flow's target (a segment id or ``internet``). One finding per
     unresolved reference. Records that fail their model still resolve references by their id,
     and a file that cannot be read as a record at all by its file name.
 
