@@ -139,8 +139,9 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
     """A reference does not resolve: a device's vendor, owner or segment, any person field, an
     exception's subject (any record id, or ``policy``) or rule id, an advisory's vendor, the
     device of its triage entries, an incident's device, or a flow's target (a segment id or
-    ``internet``). One finding per unresolved reference. Records that fail their model still resolve references by their id,
-    and a file that cannot be read as a record at all by its file name.
+    ``internet``). One finding per unresolved reference. Records that fail their model still
+    resolve references by their id, and a file that cannot be read as a record at all by its
+    file name.
 
     Passes: ``vendor: siemens`` with ``vendors/siemens.yaml``. Fails: ``vendor: siemes``.
     """
