@@ -115,9 +115,14 @@ def test_only_exact_matches_become_affects_entries() -> None:
         {"model": "MGate 5103", "versions": ">=3.0,<3.1"},
         # gw-02 matched by CPE: the range under its registered model too, so FW-002 sees it
         {"model": "MGate MB3170", "versions": "<V4.5"},
-        {"model": "MGate MB3170 Series", "versions": "<V4.5"},
+        # the product's CPE too, so a device registered later with that CPE is matched
+        {
+            "model": "MGate MB3170 Series",
+            "cpe": "cpe:2.3:h:moxa:mgate_mb3170:-:*:*:*:*:*:*:*",
+            "versions": "<V4.5",
+        },
         {"model": "NPort 5150", "versions": "<3.11"},
-        # nothing for gw-03 (MGate 5109): a fuzzy match is never written
+        # nothing for gw-03 (MGate 5109): a fuzzy match is never written (it is a candidate)
     ]
     siemens = parse_csaf((CSAF / "ssa-979901.json").read_bytes())
     entries = advisory_affects(

@@ -417,7 +417,14 @@ def test_advisories_import_feeds_fw_002(cli: CLI, reg: Path) -> None:
         "  matches gw-02 (MGate MB3170, firmware 4.4): MGate MB3170 Series <V4.5 by CPE; affected"
         in lines
     )
-    assert any(line.startswith("  review gw-03 (MGate 5109") for line in lines)
+    assert any(line.startswith("  candidate gw-03 (MGate 5109") for line in lines)
+    assert _advisory(reg, "mpsa-249901")["triage"] == [
+        {
+            "device": "gw-03",
+            "status": "candidate",
+            "note": "possible match: model 'MGate 5109' is 90% similar to 'MGate 5103' >=2.0,<2.3",
+        }
+    ]
     record = _advisory(reg, "icsa-24-289-02")
     assert record == {
         "id": "icsa-24-289-02",
@@ -429,6 +436,7 @@ def test_advisories_import_feeds_fw_002(cli: CLI, reg: Path) -> None:
         "affects": [{"model": "Data Center Expert", "versions": "<=8.1.1.3"}],
         "status": "open",
         "cves": ["CVE-2024-8530", "CVE-2024-8531"],
+        "cvss": 7.2,
         "reference": "https://www.cisa.gov/news-events/ics-advisories/icsa-24-289-02",
         "revision": "1.0.0",
         "revised_on": date(2024, 10, 8),
@@ -478,7 +486,11 @@ def test_newer_revision_updates_the_record(cli: CLI, reg: Path, tmp_path: Path) 
     )
     record = _advisory(reg, "ssa-979901")
     assert record["revision"] == "2" and str(record["revised_on"]) == "2025-03-11"
-    assert {"model": "SIPLUS S7-1200 CPU 1215C DC/DC/DC", "versions": "*"} in record["affects"]
+    assert {
+        "model": "SIPLUS S7-1200 CPU 1215C DC/DC/DC",
+        "part_number": "6AG1215-1AG40-2XB0",
+        "versions": "*",
+    } in record["affects"]
     assert record["status"] == "mitigated" and record["note"].startswith("plc-02 behind")
     assert path.read_text("utf-8").endswith("# Checked with Fjord Automation on site.\n")
     older = cli("advisories", "import", str(first), "--register", str(reg))

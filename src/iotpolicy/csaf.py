@@ -136,6 +136,8 @@ class CsafAdvisory:
     """The affected products, sorted by vendor, model and range."""
     warnings: tuple[str, ...] = field(default=())
     """Things to review by hand: ranges not understood, unknown product ids."""
+    cvss: float | None = None
+    """The highest CVSS v3.x base score of the document (v2 when it gives no v3)."""
 
     @property
     def vendors(self) -> tuple[str, ...]:
@@ -229,6 +231,7 @@ class _Reader:
             products=tuple(sorted(products.values(), key=lambda p: p.product_id)),
             affected=tuple(affected),
             warnings=tuple(dict.fromkeys(self.warnings)),
+            cvss=_highest_score(vulnerabilities),
         )
 
     # -- the product tree ------------------------------------------------------------------------
@@ -622,6 +625,23 @@ def _self_reference(document: Mapping[str, Any], tracking_id: str) -> str | None
     pages = [url for url in naming if not url.lower().endswith(".json")]
     best = pages or naming or urls
     return best[0] if best else None
+
+
+def _highest_score(vulnerabilities: list[dict[str, Any]]) -> float | None:
+    """The highest CVSS v3.x base score of the vulnerabilities' ``scores``; v2 when none."""
+    found: dict[str, list[float]] = {"cvss_v3": [], "cvss_v2": []}
+    for vulnerability in vulnerabilities:
+        for score in _list(vulnerability.get("scores")):
+            for name, values in found.items():
+                base = (
+                    (_mapping(score.get(name)) or {}).get("baseScore")
+                    if isinstance(score, dict)
+                    else None
+                )
+                if isinstance(base, int | float) and not isinstance(base, bool) and 0 <= base <= 10:
+                    values.append(float(base))
+    best = found["cvss_v3"] or found["cvss_v2"]
+    return max(best) if best else None
 
 
 def _date(value: Any) -> date | None:

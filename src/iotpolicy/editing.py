@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +42,9 @@ from iotpolicy.fields import (
 )
 from iotpolicy.findings import Finding, Severity
 from iotpolicy.gitlog import commit_files, plan_commit
-from iotpolicy.models import Device, Person, PolicyException, Segment, Vendor
+from iotpolicy.models import Advisory, Device, Person, PolicyException, Segment, Vendor
 from iotpolicy.models.base import is_slug
-from iotpolicy.models.enums import ChangeKind, Status
+from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
 from iotpolicy.register import (
     FOLDERS,
     PEOPLE_FILE,
@@ -57,6 +57,7 @@ from iotpolicy.register import (
 )
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
+from iotpolicy.triage import TriageUpdate, update_candidates
 from iotpolicy.yamlio import (
     Quoted,
     RoundTrip,
@@ -209,7 +210,7 @@ class Snapshot:
         of a change, the next free exception id."""
         if fld.default is not None:
             return fld.default
-        if fld.key in ("approved_on", "date"):
+        if fld.key in ("approved_on", "date", "on"):
             return self.today.isoformat()
         if kind is not None and kind.name == "exception" and fld.key == "id":
             taken = self.ids("exception")
@@ -537,11 +538,14 @@ class Outcome:
     """The findings of ``check`` about the record after the write."""
     commit: str | None = None
     """The short hash of the commit made with ``--commit``."""
+    also: tuple[Outcome, ...] = ()
+    """The other files the same write changed (triage candidates in advisories)."""
 
 
 def _write(root: Path, today: date, commit: bool, draft_of: Callable[[Snapshot], Draft]) -> Outcome:
     """Lock, reload, draft, check, then write and commit, or refuse having written nothing."""
-    return write_drafts(root, today, commit, lambda snap: [draft_of(snap)])[0]
+    first, *others = write_drafts(root, today, commit, lambda snap: [draft_of(snap)])
+    return replace(first, also=tuple(others))
 
 
 def _commit_message(message: str | None, drafts: Sequence[Draft]) -> str:
@@ -571,9 +575,13 @@ def write_drafts(
         for draft in drafts:
             if draft.record:
                 after = with_file(after, draft.file, draft.text)
+        for draft in candidate_drafts(snap.register, after, drafts):
+            drafts.append(draft)
+            after = with_file(after, draft.file, draft.text)
+        drafted = {d.file for d in drafts}
         result = evaluate(after, today, select_rules(), str(root))
         owns = [
-            tuple(f for f in result.findings if f.file == d.file and f.subject == d.subject)
+            tuple(f for f in result.findings if f.file in drafted and f.subject == d.subject)
             for d in drafts
         ]
         problems = [
@@ -601,6 +609,68 @@ def write_drafts(
         Outcome(d.file, d.subject, d.message, d.created, own, sha)
         for d, own in zip(drafts, owns, strict=True)
     )
+
+
+_MATCHED_FIELDS = ("vendor", "model", "part_number", "cpe", "status")
+
+
+def _matched_facts(device: Device) -> tuple[Any, ...]:
+    """What advisory matching reads of a device: a change to any of it re-runs the matching."""
+    firmware = device.firmware.version if device.firmware else None
+    return (*(getattr(device, name) for name in _MATCHED_FIELDS), firmware)
+
+
+def candidate_drafts(before: Register, after: Register, drafts: Sequence[Draft]) -> list[Draft]:
+    """The advisory files whose triage changes because ``drafts`` add a device or change what
+    matching reads of one (vendor, model, part number, CPE, status, firmware): candidate
+    entries for the new possible matches, stale candidates of those devices dropped (see
+    :mod:`iotpolicy.triage`)."""
+    drafted = {d.file for d in drafts if d.record and d.file.startswith("devices/")}
+    if not drafted:
+        return []
+    old = {r.file: r.model for r in before.of("device") if r.file in drafted}
+    changed = [
+        r.model
+        for r in after.of("device")
+        if r.file in drafted
+        and r.model is not None
+        and (old.get(r.file) is None or _matched_facts(old[r.file]) != _matched_facts(r.model))
+    ]
+    if not changed:
+        return []
+    vendors = {r.model.id: r.model.name for r in after.of("vendor") if r.model is not None}
+    result = []
+    written = {d.file for d in drafts}
+    for record in after.of("advisory"):
+        advisory = record.model
+        if advisory is None or record.file in written:
+            continue
+        mine = [d for d in changed if d.vendor == advisory.vendor]
+        update = update_candidates(advisory, mine, vendors) if mine else None
+        if update:
+            text = triage_edit(record.file, after.texts[record.file], update)
+            result.append(Draft(record.file, text, advisory.id, update.describe(), False))
+    return result
+
+
+def triage_edit(rel: str, text: str, update: TriageUpdate) -> str:
+    """The advisory file ``rel`` with ``update`` applied, as a round-trip edit."""
+    doc = round_trip(rel, text)
+    entries = doc.get(("triage",)) or []
+    for index in reversed(range(len(entries))):
+        entry = entries[index]
+        if (
+            isinstance(entry, dict)
+            and str(entry.get("device", "")).strip() in update.dropped
+            and entry.get("status") == TriageStatus.CANDIDATE.value
+        ):
+            doc.remove(("triage", index))
+    if update.dropped and not doc.get(("triage",)):
+        doc.remove(("triage",))
+    order = partial(model_order, Advisory)
+    for entry in update.added:
+        doc.append(("triage",), entry, order)
+    return doc.text()
 
 
 def _problems(
@@ -958,5 +1028,71 @@ def retire(
         doc.append(("changes",), _change(when, kind, summary, by), DEVICE.key_order)
         message = f"{'Dispose of' if disposed else 'Retire'} device {device_id}"
         return Draft(record.file, doc.text(), device_id, message, False)
+
+    return _write(root, today, commit, draft_of)
+
+
+# --- advisories triage ------------------------------------------------------------------------
+
+
+def record_triage(
+    root: Path,
+    advisory_id: str,
+    device_id: str,
+    status: TriageStatus,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+) -> Outcome:
+    """Record a person's decision on one device in one advisory's ``triage``: the entry of that
+    device (a candidate, a lapsed or an earlier decision) is replaced in place, or appended. It
+    is made for the device's firmware and the advisory's revision (``for_version``,
+    ``for_revision``), so it lapses when either changes."""
+    if status is TriageStatus.CANDIDATE:
+        raise UsageError("record a decision: affected or not-affected")
+    if status is TriageStatus.NOT_AFFECTED and not values.get("justification"):
+        raise UsageError(
+            "not-affected needs --justification: " + ", ".join(j.value for j in Justification)
+        )
+    if status is TriageStatus.AFFECTED and values.get("justification"):
+        raise UsageError("--justification explains not-affected only")
+    rel = f"advisories/{advisory_id}.yaml"
+
+    def draft_of(snap: Snapshot) -> Draft:
+        record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
+        if record is None:
+            raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
+        if record.model is None:
+            snap.valid_file(rel)
+        device = snap.device(device_id).model
+        advisory: Advisory = record.model
+        firmware = device.firmware.version if device.firmware else None
+        entry: dict[str, Any] = {
+            "device": device_id,
+            "status": status.value,
+            "justification": values.get("justification"),
+            "note": values.get("note"),
+            "by": values["by"],
+            "on": values.get("on") or snap.today,
+            "for_version": Quoted(firmware) if firmware else None,
+            "for_revision": Quoted(advisory.revision) if advisory.revision else None,
+        }
+        entry = {k: v for k, v in entry.items() if v is not None}
+        problem = snap.reference_problem(Ref.PERSON, values["by"])
+        doc = round_trip(rel, snap.register.texts[rel])
+        index = next(
+            (i for i, e in enumerate(advisory.triage) if e.device.strip() == device_id), None
+        )
+        order = partial(model_order, Advisory)
+        if index is None:
+            doc.append(("triage",), entry, order)
+            index = len(advisory.triage)
+        else:
+            doc.set(("triage", index), entry, order)
+        problems = ((("triage", index, "by"), problem),) if problem else ()
+        detail = f" ({values['justification']})" if values.get("justification") else ""
+        message = f"Triage {device_id} in advisory {advisory_id}: {status.value}{detail}"
+        return Draft(rel, doc.text(), advisory_id, message, False, (), problems)
 
     return _write(root, today, commit, draft_of)

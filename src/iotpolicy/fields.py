@@ -28,6 +28,7 @@ from iotpolicy.models.enums import (
     AccountRole,
     Category,
     IntegrityMethod,
+    Justification,
     Role,
     Zone,
 )
@@ -301,6 +302,9 @@ DEVICE_FIELDS: tuple[Field, ...] = (
     Field("vendor", ("vendor",), "Vendor", slug, "Vendor id.", ask=Ask.ALWAYS, ref=Ref.VENDOR),
     Field("model", ("model",), "Model", text, "Model name as the vendor writes it.",
           ask=Ask.ALWAYS),
+    Field("part-number", ("part_number",), "Part number (order or article number)", text,
+          "The vendor's order or article number, as advisories name it (6ES7214-1AG40-0XB0)."),
+    Field("cpe", ("cpe",), "CPE name", quoted, "CPE name of the product (cpe:2.3:h:...)."),
     Field("serial", ("serial",), "Serial number", quoted, ask=Ask.ALWAYS),
     Field("status", ("status",), "Status", choice(("planned", "active")),
           "planned (default) or active: active needs every field the active-device rules need.",
@@ -491,6 +495,18 @@ RETIRE_FIELDS: tuple[Field, ...] = (
           "out)."),
 )
 """``retire``: the disposal record LIF-002 needs."""
+
+TRIAGE_FIELDS: tuple[Field, ...] = (
+    Field("by", ("by",), "Decided by", slug, "Person id of who decided.", required=True,
+          ask=Ask.ALWAYS, ref=Ref.PERSON),
+    Field("justification", ("justification",), "Justification", choice(_enum(Justification)),
+          "Why it is not affected (required for not-affected): "
+          + ", ".join(_enum(Justification)) + ".", ask=Ask.ALWAYS,
+          choices=_enum(Justification), when=_given("status", "not-affected")),
+    Field("note", ("note",), "Note", text, "What was found (the evidence).", ask=Ask.ALWAYS),
+    Field("on", ("on",), "Decided on", day, "Date of the decision (default today)."),
+)
+"""``advisories triage``: a per-device decision on an advisory."""
 
 INIT_FIELDS: tuple[Field, ...] = (
     Field("organization", ("organization",), "Organisation", text,

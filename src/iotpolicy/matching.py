@@ -11,8 +11,8 @@ import difflib
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
+from iotpolicy.affected import norm, split_part_numbers, wildcard_match
 from iotpolicy.csaf import AffectedProduct, Product, cpe_vendor_product
 from iotpolicy.models import Device
 from iotpolicy.models.enums import Status
@@ -92,21 +92,6 @@ class DeviceMatch:
         }
 
 
-def _norm(text: str | None) -> str:
-    return " ".join((text or "").lower().split())
-
-
-def _compact(text: str) -> str:
-    """An identifier without case and spaces (``6ES7 214-1AG40`` == ``6es7214-1ag40``)."""
-    return "".join(text.lower().split())
-
-
-def _wildcard(pattern: str, value: str) -> bool:
-    """CSAF model/serial numbers: ``*`` any characters, ``?`` one character."""
-    escaped = _compact(pattern).replace("[", "[[]")
-    return fnmatchcase(_compact(value), escaped)
-
-
 def _cpe_names(product: Product) -> Iterable[tuple[str, str]]:
     for cpe in product.cpes:
         named = cpe_vendor_product(cpe)
@@ -114,29 +99,42 @@ def _cpe_names(product: Product) -> Iterable[tuple[str, str]]:
             yield named
 
 
+def product_identity(product: Product) -> tuple[str, tuple[str, ...]]:
+    """The product's model name without a trailing order number, and its part numbers: those
+    of the name's parenthesis (``CC712 (6GK1411-1AC00)``) and its CSAF model numbers."""
+    model, parts = split_part_numbers(product.model)
+    return model, tuple(dict.fromkeys((*parts, *product.model_numbers)))
+
+
 def _exact_method(product: Product, device: Device, vendor_name: str) -> MatchMethod | None:
     model = device.model or ""
-    if any(_wildcard(number, model) for number in product.model_numbers):
+    name, numbers = product_identity(product)
+    if any(wildcard_match(number, model) for number in product.model_numbers):
         return MatchMethod.MODEL_NUMBER
-    if device.serial and any(_wildcard(serial, device.serial) for serial in product.serial_numbers):
+    if device.part_number and any(wildcard_match(n, device.part_number) for n in numbers):
+        return MatchMethod.MODEL_NUMBER
+    if device.serial and any(wildcard_match(s, device.serial) for s in product.serial_numbers):
         return MatchMethod.SERIAL_NUMBER
+    if device.cpe and any(norm(cpe) == norm(device.cpe) for cpe in product.cpes):
+        return MatchMethod.CPE
     for cpe_vendor, cpe_product in _cpe_names(product):
         vendor_ok = company_key(cpe_vendor) in (
             company_key(vendor_name),
             company_key(device.vendor or ""),
         )
-        if vendor_ok and _norm(cpe_product) == _norm(model.replace("_", " ")):
+        if vendor_ok and norm(cpe_product) == norm(model.replace("_", " ")):
             return MatchMethod.CPE
-    if _norm(model) in {_norm(product.model), *(_norm(m) for m in product.other_models)}:
+    names = {norm(product.model), norm(name), *(norm(m) for m in product.other_models)}
+    if norm(model) in names:
         return MatchMethod.NAME
     return None
 
 
 def _similarity(product: Product, model: str) -> float:
-    names = {product.model, product.name, *product.other_models}
+    names = {product.model, product.name, product_identity(product)[0], *product.other_models}
     if product.family:
         names.add(product.family)
-    return max(difflib.SequenceMatcher(None, _norm(model), _norm(n)).ratio() for n in names)
+    return max(difflib.SequenceMatcher(None, norm(model), norm(n)).ratio() for n in names)
 
 
 def match_devices(
@@ -195,13 +193,41 @@ def match_devices(
 def advisory_affects(
     affected: Sequence[AffectedProduct], matches: Sequence[DeviceMatch]
 ) -> list[dict[str, str]]:
-    """The ``affects`` entries of the advisory record: every affected product under its own model
-    name, and, for devices matched exactly by model number, serial number or CPE under another
-    model name, the same range under the device's model (so FW-002 sees them). Fuzzy matches add
-    nothing. Sorted, without repeats."""
-    entries = {(a.product.model, a.versions) for a in affected}
-    entries.update((m.model, m.versions) for m in matches if m.exact)
+    """The ``affects`` entries of the advisory record, so that ``check`` finds the devices
+    registered now and later: every affected product under its model name (a trailing order
+    number moved to ``part_number``), with its part number and CPE when it has one of each;
+    further part numbers and CPEs as entries of their own; and, for devices matched exactly by
+    model number, serial number or CPE under another model name, the same range under the
+    device's model. Fuzzy matches add nothing (they become triage candidates). Sorted, without
+    repeats."""
+    entries: set[tuple[str, str, str, str]] = set()
+    for entry in affected:
+        model, numbers = product_identity(entry.product)
+        cpes = entry.product.cpes
+        entries.add(
+            (
+                model,
+                numbers[0] if len(numbers) == 1 else "",
+                cpes[0] if len(cpes) == 1 else "",
+                entry.versions,
+            )
+        )
+        if len(numbers) > 1:
+            entries.update(("", number, "", entry.versions) for number in numbers)
+        if len(cpes) > 1:
+            entries.update(("", "", cpe, entry.versions) for cpe in cpes)
+    named = {(e[0], e[3]) for e in entries}
+    entries.update(
+        (m.model, "", "", m.versions)
+        for m in matches
+        if m.exact and (m.model, m.versions) not in named
+    )
     return [
-        {"model": model, "versions": versions}
-        for model, versions in sorted(entries, key=lambda e: (e[0].lower(), e[0], e[1]))
+        {
+            key: value
+            for key, value in zip(("model", "part_number", "cpe", "versions"), e, strict=True)
+            if value
+        }
+        | {"versions": e[3]}
+        for e in sorted(entries, key=lambda e: (e[0].lower(), e[0], e[1], e[2], e[3]))
     ]

@@ -582,6 +582,14 @@ class RoundTrip:
         seq = self.get(path)
         seq.fa.set_block_style()
 
+    def remove(self, path: Sequence[str | int]) -> None:
+        """Remove the key or list item at ``path`` (nothing when it is not there)."""
+        parent = self.get(path[:-1]) if len(path) > 1 else self.root
+        key = path[-1]
+        listed = isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent)
+        if listed or (isinstance(parent, dict) and key in parent):
+            del parent[key]
+
     def _mapping(self, path: tuple[str | int, ...], order: KeyOrder) -> Any:
         """The mapping (or list) at ``path``, creating empty mappings where keys are missing."""
         node = self.root

@@ -154,7 +154,7 @@ def tell(message: str) -> None:
 
 
 def _collect(
-    kind: Kind,
+    kind: Kind | None,
     fields: Sequence[Field],
     given: dict[str, Any],
     root: Path,
@@ -196,6 +196,11 @@ def _report(outcome: Outcome, next_step: str | None = None) -> None:
             )
     else:
         typer.echo(f"No findings for {outcome.subject}.")
+    for other in outcome.also:
+        typer.echo(f"{other.message}: {other.file} written.")
+        for finding in other.findings:
+            if finding.rule == "FW-003":
+                typer.echo(f"  {finding.file}:{finding.line}: {finding.message}")
     if next_step:
         typer.echo(f"Next: {next_step}")
     if outcome.commit:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -21,15 +21,38 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
+from iotpolicy.affected import affects, known_exploited_label
 from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.commands.edit import InteractiveOption, _collect, with_fields
 from iotpolicy.commands.export import export_app
-from iotpolicy.csaf import AffectedProduct, CsafAdvisory, Product, parse_csaf
-from iotpolicy.editing import DEVICE, Draft, Outcome, Refused, Snapshot, write_drafts
+from iotpolicy.completion import complete_device_id
+from iotpolicy.csaf import AffectedProduct, CsafAdvisory, parse_csaf
+from iotpolicy.editing import (
+    DEVICE,
+    Draft,
+    Outcome,
+    Refused,
+    Snapshot,
+    model_order,
+    record_triage,
+    round_trip,
+    triage_edit,
+    write_drafts,
+)
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from iotpolicy.fields import TRIAGE_FIELDS
+from iotpolicy.kev import as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
-from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Category, Status, Zone
+from iotpolicy.models.enums import (
+    AdvisoryKind,
+    AdvisoryStatus,
+    Category,
+    Status,
+    TriageStatus,
+    Zone,
+)
 from iotpolicy.names import resolve_vendor, slugify
 from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
 from iotpolicy.register import Register, find_register, load_register, schema_comment
@@ -46,6 +69,13 @@ from iotpolicy.spreadsheet import (
     row_values,
     to_csv,
     to_xlsx,
+)
+from iotpolicy.triage import (
+    TriageUpdate,
+    candidate_entry,
+    is_possible,
+    record_matches,
+    update_candidates,
 )
 from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, atomic_write_bytes, dump_new
 
@@ -515,9 +545,11 @@ def advisories_import(
 ) -> None:
     """Record CSAF advisories as advisories/<id>.yaml, and show which devices they match.
 
-    Exact matches (model number, serial number, CPE, or model name) are written as affects
-    entries, so FW-002 reports affected devices; similar names are shown for review only. A
-    newer revision of an advisory already recorded updates it (its status and note are kept).
+    Exact matches (model number, part number, serial number, CPE, or model name) are written as
+    affects entries, so FW-002 reports affected devices; devices whose model is only similar are
+    written as triage candidates, which FW-003 reports until someone decides them (iotpolicy
+    advisories triage). A newer revision of an advisory already recorded updates it (its
+    status, note and triage are kept; decisions made for the older revision lapse).
     """
     received = parse_as_of(received_on)
     with user_errors():
@@ -536,12 +568,12 @@ def advisories_import(
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
         for rel, headline, matches, warnings in reports:
             typer.echo(f"{rel}: {headline}")
-            exact = [m for m in matches if m.exact]
-            for match in exact:
-                typer.echo(f"  matches {match.describe()}")
             for match in matches:
-                if not match.exact:
-                    typer.echo(f"  review {match.describe()}")
+                if match.exact:
+                    typer.echo(f"  matches {match.describe()}")
+            for match in matches:
+                if is_possible(match):
+                    typer.echo(f"  candidate {match.describe()}")
             if not matches:
                 typer.echo("  matches no registered device")
             for warning in warnings:
@@ -586,6 +618,7 @@ def _advisory_drafts(
             "published_on": document.published_on,
             "affects": affects,
             "cves": list(document.cves),
+            "cvss": document.cvss,
             "reference": document.reference,
             "revision": Quoted(document.revision),
             "revised_on": document.revised_on,
@@ -605,15 +638,11 @@ def _advisory_drafts(
                 same = f"unchanged: revision {current.revision} is recorded"
                 reports.append((rel, same, matches, document.warnings))
                 continue
-            try:
-                doc = RoundTrip(snap.register.texts[record.file])
-                for key, value in fields.items():
-                    doc.set((key,), value, _advisory_order)
-                text = doc.text()
-            except YamlEditError as exc:
-                raise Refused(
-                    f"refused: {rel} {exc}; edit it by hand; nothing was written"
-                ) from None
+            doc = round_trip(rel, snap.register.texts[record.file])
+            for key, value in fields.items():
+                doc.set((key,), value, _advisory_order)
+            update = update_candidates(current, devices, vendors, matches)
+            text = triage_edit(rel, doc.text(), replace(update, dropped=()))
             note = f"updated to revision {document.revision}"
             if current.status is not AdvisoryStatus.OPEN:
                 note += f" (status stays {current.status.value}: review it)"
@@ -621,6 +650,7 @@ def _advisory_drafts(
             message = f"Update advisory {record_id} to revision {document.revision}"
             drafts.append(Draft(rel, text, record_id, message, False))
             continue
+        candidates = [candidate_entry(m) for m in matches if is_possible(m)]
         data = {
             "id": record_id,
             "vendor": vendor_id,
@@ -631,6 +661,7 @@ def _advisory_drafts(
             "affects": fields.pop("affects"),
             "status": AdvisoryStatus.OPEN.value,
             **fields,
+            **({"triage": candidates} if candidates else {}),
         }
         reports.append((rel, f"created: {summary}", matches, document.warnings))
         text = dump_new(data, schema_comment(rel))
@@ -651,7 +682,7 @@ def _only(vendors: dict[str, str], document: CsafAdvisory) -> str:
 
 
 def _advisory_order(path: tuple[str | int, ...]) -> Sequence[str]:
-    return list(Advisory.model_fields) if not path else []
+    return model_order(Advisory, path)
 
 
 class ListFormat(StrEnum):
@@ -666,8 +697,9 @@ def advisories_list(
     fmt: ListFormat = typer.Option(ListFormat.TEXT, "--format", "-f", help="Output format."),
     register: str | None = RegisterOption,
 ) -> None:
-    """Every advisory with its status and the registered devices it affects (exact matches:
-    vendor, model and firmware in range, as FW-002 counts them; similar names for review)."""
+    """Every advisory with its status, the registered devices it affects (as FW-002 counts
+    them: vendor, product and firmware in range, or a current affected decision) and the
+    triage of each device."""
     with user_errors():
         root = find_register(register)
         loaded = load_register(root)
@@ -675,8 +707,9 @@ def advisories_list(
         vendors = _names(loaded, "vendor")
         entries = []
         for advisory in sorted(_valid(loaded, "advisory"), key=lambda a: a.id):
-            matches = _record_matches(advisory, devices, vendors)
-            entries.append((advisory, matches))
+            matches = record_matches(advisory, devices, vendors)
+            affected = sorted(d.id for d in devices if affects(advisory, d))
+            entries.append((advisory, matches, affected))
         if fmt is ListFormat.JSON:
             document = [
                 {
@@ -687,49 +720,43 @@ def advisories_list(
                     "title": a.title,
                     "received_on": a.received_on.isoformat() if a.received_on else None,
                     "cves": list(a.cves),
-                    "affected_devices": sorted({m.device for m in ms if m.exact and m.affected}),
+                    "cvss": a.cvss,
+                    "known_exploited": [k.cve for k in a.known_exploited],
+                    "affected_devices": affected,
                     "matches": [m.to_dict() for m in ms],
+                    "triage": [t.model_dump(mode="json", exclude_none=True) for t in a.triage],
                     "note": a.note,
                 }
-                for a, ms in entries
+                for a, ms, affected in entries
             ]
             write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
             return
         if not entries:
             typer.echo("No advisories recorded.")
-        for advisory, matches in entries:
-            affected = sorted({m.device for m in matches if m.exact and m.affected})
+        for advisory, matches, affected in entries:
             typer.echo(
                 f"{advisory.id}  {advisory.status.value}  {advisory.kind.value}  "
                 f"{advisory.vendor}  {advisory.title or ''}".rstrip()
             )
+            exploited = known_exploited_label([advisory])
+            if exploited:
+                typer.echo(f"  {exploited}")
             typer.echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
+            for entry in advisory.triage:
+                made = f" by {entry.by}" if entry.by else ""
+                made += f" on {entry.on}" if entry.on else ""
+                why = f" ({entry.justification.value})" if entry.justification else ""
+                typer.echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
+            triaged = {t.device.strip() for t in advisory.triage}
             for match in matches:
-                if not match.exact:
-                    typer.echo(f"  review: {match.describe()}")
+                if is_possible(match) and match.device not in triaged:
+                    typer.echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
             if advisory.note:
                 typer.echo(f"  note: {advisory.note}")
 
 
-def _record_matches(
-    advisory: Advisory, devices: list[Device], vendors: dict[str, str]
-) -> list[DeviceMatch]:
-    """An advisory record's matches, by the same rules as a CSAF product's (by name)."""
-    affected = [
-        AffectedProduct(
-            Product(str(index), entry.model, advisory.vendor, None, entry.model),
-            entry.versions,
-            advisory.cves,
-            (),
-        )
-        for index, entry in enumerate(advisory.affects)
-    ]
-    name = vendors.get(advisory.vendor)
-    return match_devices(affected, devices, {advisory.vendor: name} if name else {})
-
-
-class Triage(StrEnum):
-    """Statuses ``advisories set-status`` records."""
+class AdvisoryState(StrEnum):
+    """Statuses ``advisories set-status`` records for an advisory as a whole."""
 
     MITIGATED = "mitigated"
     NOT_APPLICABLE = "not-applicable"
@@ -739,12 +766,16 @@ class Triage(StrEnum):
 @advisories_app.command("set-status")
 def advisories_set_status(
     advisory_id: str = typer.Argument(..., metavar="ID", help="The advisory id."),
-    status: Triage = typer.Argument(..., help="mitigated, not-applicable (or open to reopen)."),
+    status: AdvisoryState = typer.Argument(
+        ..., help="mitigated, not-applicable (or open to reopen)."
+    ),
     note: str = typer.Option(..., "--note", help="Why: what was done, or why it does not apply."),
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
 ) -> None:
-    """Record the triage of an advisory: its status and a note (kept in git with --commit)."""
+    """Set the status of an advisory as a whole (mitigated, not-applicable, open) with a note.
+
+    A decision about one device is recorded with iotpolicy advisories triage."""
     with user_errors():
         root = find_register(register)
         rel = f"advisories/{advisory_id}.yaml"
@@ -754,18 +785,146 @@ def advisories_set_status(
             if record is None:
                 raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
             snap.valid_file(rel)
-            try:
-                doc = RoundTrip(snap.register.texts[rel])
-                doc.set(("status",), status.value, _advisory_order)
-                doc.set(("note",), " ".join(note.split()), _advisory_order)
-                text = doc.text()
-            except YamlEditError as exc:
-                raise Refused(
-                    f"refused: {rel} {exc}; edit it by hand; nothing was written"
-                ) from None
+            doc = round_trip(rel, snap.register.texts[rel])
+            doc.set(("status",), status.value, _advisory_order)
+            doc.set(("note",), " ".join(note.split()), _advisory_order)
             message = f"Set advisory {advisory_id} {status.value}"
-            return [Draft(rel, text, advisory_id, message, False)]
+            return [Draft(rel, doc.text(), advisory_id, message, False)]
 
         outcomes = write_drafts(root, date.today(), commit, drafts_of)
         typer.echo(f"{outcomes[0].message}: {rel} written.")
+        _print_outcomes(outcomes)
+
+
+class Decision(StrEnum):
+    """What ``advisories triage`` records for a device."""
+
+    AFFECTED = "affected"
+    NOT_AFFECTED = "not-affected"
+
+
+@advisories_app.command("triage")
+@with_fields(TRIAGE_FIELDS)
+def advisories_triage(
+    advisory_id: str = typer.Argument(..., metavar="ID", help="The advisory id."),
+    device_id: str = typer.Argument(
+        ..., metavar="DEVICE", help="The device's id.", autocompletion=complete_device_id
+    ),
+    decision: Decision = typer.Argument(..., help="affected or not-affected."),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+    interactive: bool | None = InteractiveOption,
+    **given: Any,
+) -> None:
+    """Record whether one device is affected by an advisory (a triage decision, kept in git).
+
+    The decision replaces the device's candidate or earlier entry and is made for the device's
+    current firmware and the advisory's revision: it lapses when either changes, and FW-003
+    then asks for it again. not-affected needs --justification (the CSAF/VEX words)."""
+    with user_errors():
+        root = find_register(register)
+        status = TriageStatus(decision.value)
+        values = _collect(
+            None, TRIAGE_FIELDS, given, root, interactive, start={"status": status.value}
+        )
+        outcome = record_triage(
+            root, advisory_id, device_id, status, values, today=date.today(), commit=commit
+        )
+    typer.echo(f"{outcome.message}: {outcome.file} written.")
+    result = evaluate(
+        load_register(root), date.today(), select_rules(["FW-002", "FW-003"]), str(root)
+    )
+    about = [f for f in result.findings if f.subject == device_id]
+    for finding in about:
+        typer.echo(f"  {finding.file}:{finding.line}: {finding.rule}: {finding.message}")
+    if not about:
+        typer.echo(f"No advisory finding about {device_id}.")
+    _print_outcomes((outcome,))
+
+
+@advisories_app.command("match")
+def advisories_match(
+    register: str | None = RegisterOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    commit: bool = CommitOption,
+) -> None:
+    """Match every open vulnerability advisory against every device again: devices whose model
+    is similar to an affected product (firmware in range) become triage candidates; candidates
+    that no longer match possibly (model or firmware changed, device retired or gone) are
+    dropped. Decisions are kept."""
+    with user_errors():
+        root = find_register(register)
+        updates: list[TriageUpdate] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            updates.clear()
+            devices = _valid(snap.register, "device")
+            vendors = _names(snap.register, "vendor")
+            drafts = []
+            for record in snap.register.of("advisory"):
+                if record.model is None:
+                    continue
+                mine = [d for d in devices if d.vendor == record.model.vendor]
+                update = update_candidates(record.model, mine, vendors, everything=True)
+                if update:
+                    updates.append(update)
+                    text = triage_edit(record.file, snap.register.texts[record.file], update)
+                    drafts.append(
+                        Draft(record.file, text, record.model.id, update.describe(), False)
+                    )
+            return drafts
+
+        outcomes = write_drafts(
+            root, date.today(), commit, drafts_of, "Match advisories to devices", dry_run
+        )
+        for update in updates:
+            typer.echo(f"{'would ' if dry_run else ''}{update.describe()}")
+        if not updates:
+            typer.echo("Every possible match has a triage entry; nothing to change.")
+        _print_outcomes(outcomes, dry_run)
+
+
+@advisories_app.command("kev")
+def advisories_kev(
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="CISA's KEV catalog (known_exploited_vulnerabilities.json)."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Record, on each advisory naming a CVE of CISA's Known Exploited Vulnerabilities catalog,
+    known_exploited (CVE, date added, due date, ransomware use): FW-002 then names it first."""
+    with user_errors():
+        root = find_register(register)
+        catalog = parse_kev(_read(file), file.name)
+        changed: list[tuple[str, list[dict[str, Any]]]] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            changed.clear()
+            drafts = []
+            for record in snap.register.of("advisory"):
+                advisory: Advisory | None = record.model
+                if advisory is None:
+                    continue
+                entries = known_exploited(advisory, catalog)
+                if entries == [as_record(k) for k in advisory.known_exploited]:
+                    continue
+                changed.append((record.file, entries))
+                doc = round_trip(record.file, snap.register.texts[record.file])
+                doc.set(("known_exploited",), entries, _advisory_order)
+                message = f"Record known-exploited CVEs of advisory {advisory.id}"
+                drafts.append(Draft(record.file, doc.text(), advisory.id, message, False))
+            return drafts
+
+        message = f"Record CISA KEV catalog {catalog.version}"
+        outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
+        typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
+        for rel, entries in changed:
+            listed = ", ".join(
+                f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"]
+                for e in entries
+            )
+            typer.echo(f"{rel}: known exploited {listed}")
+        if not changed:
+            typer.echo("No advisory changed.")
         _print_outcomes(outcomes)
