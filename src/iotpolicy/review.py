@@ -158,6 +158,11 @@ class Pack:
             if f.severity is Severity.ERROR and f.suppressed_by is None
         ]
 
+    @property
+    def open_candidates(self) -> list[Finding]:
+        """FW-003 now: possible advisory matches nobody has decided, and lapsed decisions."""
+        return [f for f in self.result.findings if f.rule == "FW-003"]
+
     def change_lists(self) -> list[tuple[str, list[Item]]]:
         """(heading, items) of every category, in order."""
         return [(title, self.changes.get(key, [])) for key, title in CATEGORIES]
@@ -477,6 +482,7 @@ def render(pack: Pack, *, record: bool = False) -> str:
         ],
         "change_lists": pack.change_lists(),
         "open_errors": pack.open_errors,
+        "candidates": pack.open_candidates,
         "summary": pack.summary,
     }
     folder = pack.root / "templates"

@@ -14,18 +14,27 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from iotpolicy.affected import affects, undecided
 from iotpolicy.dates import add_months, within
 from iotpolicy.findings import CheckResult, Finding
 from iotpolicy.gitlog import RegisterState
 from iotpolicy.history import HistoryEntry, RecordChange, show, sort_key
 from iotpolicy.models import Advisory, Device, Person, Policy, PolicyException, Segment, Vendor
-from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Role, Status, Zone
+from iotpolicy.models.enums import (
+    AdvisoryKind,
+    AdvisoryStatus,
+    Ransomware,
+    Role,
+    Status,
+    TriageStatus,
+    Zone,
+)
 from iotpolicy.register import Register
 from iotpolicy.reports.coverage import coverage
 from iotpolicy.reports.markdown import Safe, mermaid_id
 from iotpolicy.rules import RULES, Context, Rule
 from iotpolicy.rules.exceptions import is_valid_exception
-from iotpolicy.rules.firmware import matching_advisories
+from iotpolicy.rules.firmware import matching_advisories, open_advisories
 from iotpolicy.rules.network import forbidden_flow
 
 MAX_SUBJECTS = 10
@@ -197,8 +206,94 @@ class Totals:
     rules_passed: int
 
 
+@dataclass(frozen=True, slots=True)
+class ExploitedRow:
+    """An active device affected by an open advisory whose CVEs CISA lists as exploited."""
+
+    device: str
+    firmware: str | None
+    advisory: str
+    cves: tuple[str, ...]
+    due_date: dt.date | None
+    """The earliest of CISA's remediation due dates."""
+    ransomware: bool
+    """True when CISA knows of ransomware campaigns using one of them."""
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRow:
+    """One per-device decision (or candidate) of an advisory's triage."""
+
+    advisory: str
+    device: str
+    status: str
+    justification: str | None
+    by: str | None
+    on: dt.date | None
+    state: str
+    """current, lapsed (made for other firmware or another revision), incomplete or open
+    (a candidate nobody has decided)."""
+    note: str | None
+
+
+def known_exploited_rows(data: ReportInput) -> list[ExploitedRow]:
+    """Active devices affected (as FW-002 judges) by open known-exploited advisories, soonest
+    due first."""
+    rows = []
+    for advisory in open_advisories(data.ctx, AdvisoryKind.VULNERABILITY):
+        if not advisory.known_exploited:
+            continue
+        dues = sorted(k.due_date for k in advisory.known_exploited if k.due_date)
+        for record in data.ctx.active_devices:
+            if affects(advisory, record.model):
+                firmware = record.model.firmware
+                rows.append(
+                    ExploitedRow(
+                        device=record.model.id,
+                        firmware=firmware.version if firmware else None,
+                        advisory=advisory.id,
+                        cves=tuple(k.cve for k in advisory.known_exploited),
+                        due_date=dues[0] if dues else None,
+                        ransomware=any(
+                            k.ransomware is Ransomware.KNOWN for k in advisory.known_exploited
+                        ),
+                    )
+                )
+    rows.sort(key=lambda r: (r.due_date or dt.date.max, r.device, r.advisory))
+    return rows
+
+
+def triage_rows(data: ReportInput) -> list[TriageRow]:
+    """Every triage entry of every advisory, by advisory and device."""
+    firmware = {f.id: f.firmware for f in data.register.device_facts() if f.id is not None}
+    rows = []
+    for advisory in data.models("advisory"):
+        for entry in advisory.triage:
+            device = entry.device.strip()
+            reason = undecided(entry, advisory, firmware.get(device))
+            state = "current"
+            if entry.status is TriageStatus.CANDIDATE:
+                state = "open"
+            elif reason is not None:
+                state = "incomplete" if entry.missing() else "lapsed"
+            rows.append(
+                TriageRow(
+                    advisory=advisory.id,
+                    device=device,
+                    status=entry.status.value,
+                    justification=entry.justification.value if entry.justification else None,
+                    by=data.name(entry.by),
+                    on=entry.on,
+                    state=state,
+                    note=entry.note,
+                )
+            )
+    return rows
+
+
 def compliance(data: ReportInput) -> dict[str, Any]:
-    """Totals, the rule table, open findings, suppressions and framework coverage."""
+    """Totals, known-exploited devices, the rule table, open findings, suppressions, the
+    triage decisions and framework coverage."""
     result = data.result
     rules = [RULES[rule_id] for rule_id in sorted(result.rules)]
     rows = [_rule_row(rule, [f for f in result.findings if f.rule == rule.id]) for rule in rules]
@@ -221,6 +316,8 @@ def compliance(data: ReportInput) -> dict[str, Any]:
         "open_findings": [row for row in findings if row.exception is None],
         "suppressed_findings": [row for row in findings if row.exception is not None],
         "frameworks": coverage(rules, result),
+        "known_exploited": known_exploited_rows(data),
+        "triage": triage_rows(data),
     }
 
 
@@ -542,10 +639,12 @@ def _vendor_view(
     in_use = [d for d in supplied if d.status in (Status.ACTIVE, Status.PLANNED)]
     affected: dict[str, list[str]] = defaultdict(list)
     for device in in_use:
-        for kind in AdvisoryKind:
-            for advisory in matching_advisories(data.ctx, device, kind):
+        for advisory in matching_advisories(data.ctx, device, AdvisoryKind.END_OF_LIFE):
+            affected[advisory.id].append(device.id)
+        for advisory in open_advisories(data.ctx, AdvisoryKind.VULNERABILITY):
+            if affects(advisory, device):
                 affected[advisory.id].append(device.id)
-    open_advisories = [
+    listed = [
         AdvisoryRow(
             id=a.id,
             kind=a.kind.value,
@@ -572,7 +671,7 @@ def _vendor_view(
         remote_method=remote.method if remote else None,
         remote_supervised=remote.supervised if remote else None,
         devices=tuple(device_row(data, d) for d in supplied),
-        advisories=tuple(open_advisories),
+        advisories=tuple(listed),
         open_findings=data.open_findings.get(vendor.id, 0),
     )
 
