@@ -22,6 +22,7 @@ from iotpolicy.yamlio import BOOLEANS, INTEGER, PlainStr
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_FINGERPRINT = re.compile(r"^(?:[0-9A-F]{40}|[0-9A-F]{64})$")
 _DECIMAL = re.compile(r"^[0-9]{1,2}(?:\.[0-9]+)?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
 
@@ -133,6 +134,15 @@ def to_score(value: Any) -> float:
     return number
 
 
+def to_fingerprint(value: Any) -> str:
+    """An OpenPGP key fingerprint: 40 (v4) or 64 (v6) hex digits, spaces allowed; kept in
+    upper case without spaces."""
+    text = "".join(to_text(value).split()).upper()
+    if not _FINGERPRINT.match(text):
+        raise ValueError("must be an OpenPGP fingerprint of 40 or 64 hex digits")
+    return text
+
+
 def _kind(value: Any) -> str:
     if value is None:
         return "empty value"
@@ -172,6 +182,11 @@ Score = Annotated[
     float,
     PlainValidator(to_score),
     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 10}),
+]
+Fingerprint = Annotated[
+    str,
+    PlainValidator(to_fingerprint),
+    WithJsonSchema({"type": "string", "pattern": "^([0-9A-Fa-f] ?){40}(([0-9A-Fa-f] ?){24})?$"}),
 ]
 _PORT_SCHEMA = {"type": "integer", "minimum": 0, "maximum": 65535}
 PortNumber = Annotated[int, PlainValidator(to_port_number), WithJsonSchema(_PORT_SCHEMA)]

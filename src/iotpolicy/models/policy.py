@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated, Any
 
-from iotpolicy.models.base import Count, Date, Model, Text, Word
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from iotpolicy.models.base import Count, Date, Fingerprint, Model, Text, Word
 from iotpolicy.models.enums import Trigger
 
 DEFAULT_REMOTE_ACCESS = ("vpn", "jump-host")
 DEFAULT_INSECURE_SERVICES = ("telnet", "ftp", "tftp", "http", "snmpv1", "snmpv2c", "upnp", "smbv1")
+
+
+_URL = "The provider metadata URL, or the provider's domain."
+
+
+class AdvisoryFeed(Model):
+    """A CSAF provider serving many vendors (CISA's ICS feed, CERT@VDE)."""
+
+    url: Text = Field(description=_URL)
+    keys: tuple[Fingerprint, ...] = Field(
+        (), description="OpenPGP fingerprints trusted for its signatures."
+    )
+
+
+def _feed(value: Any) -> Any:
+    """A feed written as its URL alone."""
+    return {"url": value} if isinstance(value, str) else value
+
+
+_FEED_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "description": _URL},
+        {
+            "type": "object",
+            "description": "A provider and the keys trusted for its signatures.",
+            "properties": {
+                "url": {"type": "string", "title": "Url", "description": _URL},
+                "keys": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "title": "Keys",
+                    "description": "OpenPGP fingerprints trusted for its signatures.",
+                },
+            },
+            "required": ["url"],
+            "additionalProperties": False,
+        },
+    ]
+}
+Feed = Annotated[AdvisoryFeed, BeforeValidator(_feed), WithJsonSchema(_FEED_SCHEMA)]
 
 
 class Settings(Model):
@@ -36,6 +78,12 @@ class Settings(Model):
         30, description="Warn this long before an exception expires."
     )
     max_admin_accounts: Count = Field(2, description="Most admin accounts a device may have.")
+    advisory_feeds: tuple[Feed, ...] = Field(
+        (), description="CSAF providers serving many vendors: a URL, or {url, keys}."
+    )
+    kev_feed: Text | None = Field(
+        None, description="URL of CISA's Known Exploited Vulnerabilities catalog (JSON)."
+    )
 
 
 class Approval(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from iotpolicy.models.base import Bool, Date, Model, Text
+from iotpolicy.models.base import Bool, Date, Fingerprint, Model, Text
 
 
 class Agreement(Model):
@@ -35,5 +35,10 @@ class Vendor(Model):
     assessed_on: Date | None = Field(None, description="Last assessment by the GM (4.1.3).")
     assessed_by: Text | None = Field(None, description="Person id of the assessing GM.")
     remote_maintenance: RemoteMaintenance | None = Field(None, description="Remote maintenance.")
-    advisory_feed: Text | None = Field(None, description="Where the vendor publishes advisories.")
+    advisory_feed: Text | None = Field(
+        None, description="The vendor's CSAF provider metadata URL, or its domain."
+    )
+    advisory_keys: tuple[Fingerprint, ...] = Field(
+        (), description="OpenPGP fingerprints trusted for the feed's signatures."
+    )
     notes: Text | None = Field(None, description="Free text.")
