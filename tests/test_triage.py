@@ -345,3 +345,51 @@ def test_a_file_that_is_not_the_catalog_is_one_line(
 )  # fmt: skip
 def test_trailing_order_numbers(name: str, model: str, parts: tuple[str, ...]) -> None:
     assert split_part_numbers(name) == (model, parts)
+
+
+def test_a_warm_check_sees_a_decision_lapse(cli: CLI, make_register: Callable[..., Path]) -> None:
+    """FW-003 compares the triage with every device's firmware, read or cached."""
+    advisory = SIMILAR.replace(
+        "status: candidate\n    note: similar name",
+        "status: not-affected\n    justification: component_not_present\n    by: ole-hansen\n"
+        '    for_version: "4.5.2"',
+    )
+    root = make_register({"advisories/ssa-1.yaml": advisory})
+    assert _findings(cli, root, "FW-003") == []
+    cold = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json")
+    assert (root / ".iotpolicy-cache" / "check.json").exists()
+    path = root / "devices" / "cam-01.yaml"  # an unrelated device changes: plc-01 stays cached
+    path.write_text(path.read_text("utf-8") + "# checked\n", "utf-8")
+    assert cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json").stdout == (
+        cold.stdout
+    )
+    plc = root / "devices" / "plc-01.yaml"
+    plc.write_text(plc.read_text("utf-8").replace("version: 4.5.2", "version: 4.5.3"), "utf-8")
+    warm = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json")
+    fresh = cli(
+        "check", "--register", str(root), "--as-of", AS_OF, "--format", "json", "--no-cache"
+    )
+    assert warm.stdout == fresh.stdout
+    assert [f["rule"] for f in warm.json["findings"] if f["rule"].startswith("FW")] == ["FW-003"]
+
+
+def test_import_devices_records_candidates(
+    cli: CLI, make_register: Callable[..., Path], tmp_path: Path
+) -> None:
+    advisory = SIMILAR.replace("triage:\n  - device: plc-01\n    status: candidate\n", "")
+    advisory = advisory.replace("    note: similar name\n", "")
+    root = make_register({"advisories/ssa-1.yaml": advisory})
+    sheet = tmp_path / "devices.csv"
+    sheet.write_text(
+        "id,name,category,type,status,vendor,model,firmware version,order number\n"
+        "plc-07,Line 7 PLC,ot,plc,planned,siemens,SIMATIC S7-1200 CPU 1214,4.5.0,"
+        "6ES7214-1AG40-0XB0\n",
+        "utf-8",
+    )
+    run = cli("import", "devices", str(sheet), "--register", str(root))
+    assert run.exit_code == 0, run.stderr
+    device = parse_text((root / "devices" / "plc-07.yaml").read_text("utf-8")).data
+    assert device["part_number"] == "6ES7214-1AG40-0XB0"
+    assert [(e["device"], e["status"]) for e in _advisory(root)["triage"]] == [
+        ("plc-07", "candidate")
+    ]

@@ -13,6 +13,7 @@ reports, the review and the importers all ask these questions here, so they answ
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
@@ -46,6 +47,7 @@ def wildcard_match(pattern: str, value: str) -> bool:
     return fnmatchcase(compact(value), compact(pattern).replace("[", "[[]"))
 
 
+@functools.lru_cache(maxsize=4096)
 def split_part_numbers(name: str) -> tuple[str, tuple[str, ...]]:
     """A product name and the order numbers of a trailing parenthesis:
     ``SIMATIC Cloud Connect 7 CC712 (6GK1411-1AC00)`` -> ``SIMATIC Cloud Connect 7 CC712``,

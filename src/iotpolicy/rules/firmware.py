@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.affected import affects, known_exploited_label, names_device, undecided
+from iotpolicy.affected import affects, known_exploited_label, names_device, norm, undecided
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Status
 from iotpolicy.register import Record
@@ -80,11 +80,14 @@ def fw_002(ctx: Context) -> Iterator[Violation]:
 
     Passes: firmware 4.5.2 and an advisory for ``<4.5.2``. Fails: firmware 4.5.0 with that advisory.
     """
-    advisories = list(open_advisories(ctx, AdvisoryKind.VULNERABILITY))
-    if not advisories:
+    by_vendor: dict[str, list[Advisory]] = {}
+    for advisory in open_advisories(ctx, AdvisoryKind.VULNERABILITY):
+        by_vendor.setdefault(norm(advisory.vendor), []).append(advisory)
+    if not by_vendor:
         return
     for record in ctx.active_devices:
-        found = [a for a in advisories if affects(a, record.model)]
+        mine = by_vendor.get(norm(record.model.vendor), [])
+        found = [a for a in mine if affects(a, record.model)]
         if not found:
             continue
         found.sort(key=lambda a: a.id)
