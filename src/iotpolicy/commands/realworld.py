@@ -91,7 +91,10 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 advisories_app = typer.Typer(
     name="advisories",
-    help="Vendor security advisories: import CSAF documents, list, record the triage.",
+    help=(
+        "Vendor security advisories: import CSAF documents, list them, match them to devices, "
+        "record per-device triage decisions and CISA's known-exploited CVEs."
+    ),
     no_args_is_help=True,
 )
 app.add_typer(advisories_app, name="advisories")
