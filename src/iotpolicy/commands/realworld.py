@@ -21,7 +21,14 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.app import (
+    RegisterOption,
+    app,
+    date_option,
+    parse_as_of,
+    user_errors,
+    write_output,
+)
 from iotpolicy.commands.export import export_app
 from iotpolicy.csaf import AffectedProduct, CsafAdvisory, Product, parse_csaf
 from iotpolicy.editing import DEVICE, Draft, Outcome, Refused, Snapshot, write_drafts
@@ -29,6 +36,7 @@ from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
+from iotpolicy.models.base import error_message
 from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Category, Status, Zone
 from iotpolicy.names import resolve_vendor, slugify
 from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
@@ -47,6 +55,7 @@ from iotpolicy.spreadsheet import (
     to_csv,
     to_xlsx,
 )
+from iotpolicy.wording import plural as _plural
 from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, atomic_write_bytes, dump_new
 
 CommitOption = typer.Option(False, "--commit", help="Commit the written files with git.")
@@ -89,10 +98,6 @@ def _valid(register: Register, kind: str) -> list[Any]:
     return [r.model for r in register.of(kind) if r.model is not None]
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _print_outcomes(outcomes: Sequence[Outcome], dry_run: bool = False) -> None:
     findings = sum(len(o.findings) for o in outcomes)
     if findings and not dry_run:
@@ -124,7 +129,10 @@ class _Planned:
 def import_devices(
     file: Path = typer.Argument(..., help="The inventory: a .csv or .xlsx file."),
     mapping: list[str] = typer.Option(
-        [], "--map", help="COLUMN=FIELD: the device field a column holds (COLUMN=- skips it)."
+        [],
+        "--map",
+        metavar="COLUMN=FIELD",
+        help="COLUMN=FIELD: the device field a column holds (COLUMN=- skips it).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write none."),
     skip_invalid: bool = typer.Option(
@@ -282,7 +290,7 @@ def _describe(error: Any) -> str:
             expected = error.get("ctx", {}).get("expected", "").replace("'", "")
             return f"{where} must be one of {expected}"
         case _:
-            return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+            return f"{where}: {error_message(error)}"
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -505,21 +513,22 @@ def _dashed(ip: str) -> str:
 def advisories_import(
     files: list[Path] = typer.Argument(..., help="CSAF 2.0 JSON documents."),
     vendor: str | None = typer.Option(
-        None, "--vendor", help="The vendor id to record them under (default: from the document)."
+        None,
+        "--vendor",
+        metavar="ID",
+        help="The vendor id to record them under (default: from the document).",
     ),
-    received_on: str | None = typer.Option(
-        None, "--received-on", help="Date the advisories were received (default: today)."
-    ),
+    received_on: str | None = date_option("--received-on", "Date the advisories were received"),
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
 ) -> None:
-    """Record CSAF advisories as advisories/<id>.yaml, and show which devices they match.
+    """Record CSAF advisories as advisories/ID.yaml, and show which devices they match.
 
     Exact matches (model number, serial number, CPE, or model name) are written as affects
     entries, so FW-002 reports affected devices; similar names are shown for review only. A
     newer revision of an advisory already recorded updates it (its status and note are kept).
     """
-    received = parse_as_of(received_on)
+    received = parse_as_of(received_on, "--received-on")
     with user_errors():
         root = find_register(register)
         documents = [parse_csaf(_read(path), path.name) for path in files]
