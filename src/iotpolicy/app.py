@@ -60,7 +60,7 @@ def _choices(param: Any) -> list[str]:
     descriptor = getattr(param, "type_descriptor", None)
     if descriptor is not None:
         found = descriptor.choices if descriptor.is_choice else None
-    else:  # typer before 0.20 builds click parameter types
+    else:  # an older typer, built on click, keeps them on the click type
         found = getattr(getattr(param, "type", None), "choices", None)
     return [str(getattr(choice, "value", choice)) for choice in found or ()]
 
@@ -132,7 +132,7 @@ def tidy_help(command: Any) -> None:
                 and not all(choice in help_says for choice in choices)
             ):
                 param.help = f"{param.help or ''} One of: {', '.join(choices)}.".lstrip()
-        if type(param) is TyperArgument:
+        if type(param) is TyperArgument:  # typer builds the parameters itself
             param.__class__ = _Argument
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)
@@ -285,7 +285,7 @@ def root(
     version: bool = typer.Option(
         False, "--version", callback=version_callback, is_eager=True, help="Show the version."
     ),
-    debug: bool = typer.Option(
+    debug: bool = typer.Option(  # read by iotpolicy.cli.main, which reports internal errors
         False,
         "--debug",
         help="On an internal error, also print its traceback (credentials redacted) for the "
