@@ -100,4 +100,7 @@ def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 2
-    assert done.stderr == "iotpolicy: internal error (RuntimeError); please report it\n"
+    assert done.stderr == (
+        "iotpolicy: internal error: RuntimeError in iotpolicy.commands.check; please report it "
+        "(run with --debug for the traceback)\n"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import yaml
 
 from iotpolicy.review import QUESTIONS
 from tests.baseline import baseline
-from tests.conftest import Run
+from tests.conftest import DELETE, Run
 from tests.gitrepo import GitRepo
 
 Cli = Callable[..., Run]
@@ -227,6 +228,10 @@ def test_review_commits_tags_and_clears_the_triggers(cli: Cli, year: GitRepo) ->
     shown = year.git("show", "policy-v1.1:register/policy.yaml")
     assert 'number: "1.1"' in shown
     assert 'number: "1.1"' not in year.git("show", "policy-v1.1~1:register/policy.yaml")
+    assert year.git("log", "-1", "--format=%b", "policy-v1.1").strip().splitlines() == [
+        "- Append revision 1.1 to policy.yaml",
+        f"- Add the review record reviews/{AS_OF}-v1.1.md",
+    ]
     files = year.git("show", "--name-only", "--format=%s", "policy-v1.1").split()
     assert "register/policy.yaml" in files
     assert f"register/reviews/{AS_OF}-v1.1.md" in files
@@ -325,6 +330,8 @@ def test_init_then_review_approves_1_0_in_place(
     subprocess.run(["git", "commit", "-q", "-m", "rest"], cwd=target, check=False)
     people = yaml.safe_load((target / "people.yaml").read_text())
     gm = next(p["id"] for p in people if "general-manager" in p.get("roles", []))
+    scaffold = (target / "policy.yaml").read_text()
+    assert "approvals: []  # awaiting the General Manager's approval" in scaffold
     pack = cli("review", "--register", str(target), "--dry-run", "--as-of", today)
     assert pack.exit_code == 0, pack.stderr
     assert "approves it in place" in pack.stdout
@@ -340,7 +347,18 @@ def test_init_then_review_approves_1_0_in_place(
     assert revisions[0]["number"] == "1.0"
     assert revisions[0]["approvals"][0]["by"] == gm
     assert revisions[0]["reviewed_by"] == [gm]
-    assert "# below awaits review" in (target / "policy.yaml").read_text()  # comments kept
+    text = (target / "policy.yaml").read_text()
+    assert "awaiting" not in text and "awaits" not in text  # no comment the approval made false
+    assert "# who reviewed it" not in text  # nor a comment about the empty list it filled
+    kept = [line for line in scaffold.splitlines() if "#" in line and "reviewed" not in line
+            and "approval" not in line]  # fmt: skip
+    assert kept and all(line in text.splitlines() for line in kept)  # every other comment stays
+    body = subprocess.run(["git", "log", "-1", "--format=%b"], cwd=target, capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    assert body.strip().splitlines() == [
+        "- Approve revision 1.0 in place in policy.yaml",
+        f"- Add the review record reviews/{today}-v1.0.md",
+    ]
     check = cli("check", "--register", str(target), "--as-of", today,
                 "--rule", "POL-001", "--rule", "POL-004")  # fmt: skip
     assert check.exit_code == 0, check.stdout
@@ -547,3 +565,51 @@ def test_on_a_terminal_review_asks_without_the_option(year: GitRepo) -> None:
     new = yaml.safe_load((year.register / "policy.yaml").read_text())["revisions"][-1]
     assert (new["number"], new["reviewed_by"]) == ("1.1", ["ole-hansen"])
     assert new["approvals"][0]["by"] == "anna-berg"
+
+
+# --- the pack as a user reads it --------------------------------------------------------------
+
+
+def _on_a_terminal(args: list[str]) -> str:
+    """Standard output of ``iotpolicy ARGS`` run with a terminal (a pty) as standard output,
+    without colour codes."""
+    pty = pytest.importorskip("pty")  # POSIX only
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "iotpolicy", *args], stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=subprocess.PIPE, env=env)  # fmt: skip
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode("utf-8"))
+
+
+def test_the_pack_is_rendered_on_a_terminal_and_markdown_in_a_pipe(cli: Cli, year: GitRepo) -> None:
+    args = ["review", "--register", str(year.register), "--dry-run", "--as-of", AS_OF]
+    piped = cli(*args).stdout
+    assert "plc-01: 4.5.2 -&gt; 4.6.0" in piped and "**overdue**" in piped  # Markdown as written
+    shown = _on_a_terminal(args)
+    assert "plc-01: 4.5.2 -> 4.6.0" in shown
+    assert "overdue" in shown and "Policy review pack" in shown
+    for markup in ("&gt;", "**", "\\_", "## ", "|---|"):
+        assert markup not in shown, markup
+
+
+def test_the_pack_counts_in_words(cli: Cli, make_register: Callable[..., Path]) -> None:
+    root = make_register(
+        {"devices/cam-01.yaml": DELETE, "devices/sensor-02.yaml": DELETE,
+         "devices/plc-01.yaml": {"access.accounts.0.shared": True,
+                                 "network.access_approved_by": DELETE}}
+    )  # fmt: skip
+    run = cli("review", "--register", str(root), "--no-git", "--dry-run", "--as-of", AS_OF)
+    assert run.exit_code == 0, run.stderr
+    assert f"as of {AS_OF}: 1 error, 1 warning, 0 suppressed, 1 device file." in run.stdout

@@ -3,29 +3,157 @@
 Commands live in ``iotpolicy.commands`` (one module per group) and register themselves on
 :data:`app`; ``iotpolicy.cli`` imports them all. User errors are turned into one line and a named
 exit code in :func:`user_errors`; nothing else catches exceptions.
+
+Help is tidied in one place, :func:`tidy_help`, for every command and sub-command registered: a
+command's docstring and an option's ``help`` are written as prose (reST ``literals`` allowed, lines
+broken anywhere) and reflow to the terminal's width; an option or argument without a ``metavar``
+gets one derived from it (see :func:`metavar`). Date options come from :func:`date_option`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
+from typer.core import TyperArgument, TyperGroup
 
 from iotpolicy import __version__
+from iotpolicy.dates import option_date
 from iotpolicy.errors import EXIT_USAGE, IotpolicyError
 from iotpolicy.yamlio import atomic_write_text
+
+_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
+_LIST_ITEM = ("- ", "* ")
+_CHOICES_SHOWN = 24
+"""Longest ``a|b|c`` metavar; an option with longer choices shows its name and lists them."""
+
+
+def help_text(text: str | None) -> str | None:
+    """A docstring or an option's help as typer shows it: reST ``literals`` as plain text, and
+    each paragraph (each list item) on one line, so that help reflows to the terminal's width
+    instead of keeping the line breaks of the source."""
+    if not text:
+        return text
+    paragraphs = []
+    for paragraph in _LITERAL.sub(r"\1", inspect.cleandoc(text)).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.splitlines():
+            line = line.strip()
+            if lines and not line.startswith(_LIST_ITEM):
+                lines[-1] = f"{lines[-1]} {line}".strip()
+            else:
+                lines.append(line)
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _choices(param: Any) -> list[str]:
+    """The values a choice parameter accepts, as typed."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None:
+        found = descriptor.choices if descriptor.is_choice else None
+    else:  # an older typer, built on click, keeps them on the click type
+        found = getattr(getattr(param, "type", None), "choices", None)
+    return [str(getattr(choice, "value", choice)) for choice in found or ()]
+
+
+def _is_path(param: Any) -> bool:
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is not None:
+        return bool(descriptor.is_path)
+    return getattr(getattr(param, "type", None), "name", "") == "path"
+
+
+def _is_flag(param: Any) -> bool:
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
+    return bool(getattr(param, "is_flag", False) or getattr(param, "count", False)) or (
+        annotation is bool and param.param_type_name == "option"
+    )
+
+
+def metavar(param: Any) -> str:
+    """What help shows for the value of a parameter declared without a ``metavar``: nothing for
+    a flag; ``a|b|c`` for a few choices; ``FILE`` (``DIR`` for ``--...-dir``) for a path option;
+    else the option's long name (the argument's name) in capitals: ``--rule RULE``, ``KIND``.
+    A repeatable argument ends in ``...``."""
+    if _is_flag(param):
+        return ""
+    choices = _choices(param)
+    name = max(param.opts, key=len).lstrip("-") if param.param_type_name == "option" else ""
+    if choices and len("|".join(choices)) <= _CHOICES_SHOWN:
+        word = "|".join(choices)
+    elif name and _is_path(param):
+        word = "DIR" if name.endswith("dir") else "FILE"
+    else:
+        word = (name or param.name or "value").replace("_", "-").upper()
+    return f"{word}..." if param.param_type_name == "argument" and param.nargs != 1 else word
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar alone (typer would show its type, ``<str>``, beside it,
+    and braces around it in the usage line)."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+    def get_usage_pieces(self, ctx: Any) -> list[str]:
+        name = self.metavar or (self.name or "").upper()
+        return [name if self.required else f"[{name}]"]
+
+
+def tidy_help(command: Any) -> None:
+    """Tidy the help of ``command`` and of every command under it (see the module's docstring).
+    A choice option whose values do not fit in its metavar lists them in its help."""
+    command.help = help_text(command.help)
+    command.short_help = help_text(command.short_help)
+    params = list(command.params)
+    help_option = command.get_help_option(typer.Context(command))
+    if help_option is not None:
+        params.append(help_option)
+    for param in params:
+        if getattr(param, "help", None):
+            param.help = help_text(param.help)
+        if param.metavar is None:
+            param.metavar = metavar(param)
+            choices = _choices(param)
+            help_says = param.help or ""
+            if (
+                choices
+                and param.metavar != "|".join(choices)
+                and not all(choice in help_says for choice in choices)
+            ):
+                param.help = f"{param.help or ''} One of: {', '.join(choices)}.".lstrip()
+        if type(param) is TyperArgument:  # typer builds the parameters itself
+            param.__class__ = _Argument
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+
+
+class Group(TyperGroup):
+    """The ``iotpolicy`` command: its help and every sub-command's is tidied before it runs."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        tidy_help(self)
+        return super().main(*args, **kwargs)
+
 
 app = typer.Typer(
     name="iotpolicy",
     help="Enforce the IoT/OT security policy (P35S) over a register of YAML files.",
+    cls=Group,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,
+    rich_markup_mode="rich",
 )
 
 
@@ -44,14 +172,18 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def parse_as_of(value: str | None) -> date:
-    """``--as-of``: an ISO date, default today."""
+def date_option(flag: str, what: str, default: str = "today") -> Any:
+    """A date option: ``DATE`` in help, with the format and the default after ``what``."""
+    return typer.Option(None, flag, metavar="DATE", help=f"{what} (YYYY-MM-DD, default {default}).")
+
+
+def parse_as_of(value: str | None, option: str = "--as-of") -> date:
+    """The value of a date option (``--as-of`` unless named), default today; a bad one is one
+    line naming the option (see :func:`iotpolicy.dates.option_date`)."""
     if value is None:
         return date.today()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD") from None
+    with user_errors():
+        return option_date(option, value)
 
 
 def use_colour(stream: object) -> bool:
@@ -119,9 +251,10 @@ RegisterOption = typer.Option(
     None,
     "--register",
     envvar="IOTPOLICY_REGISTER",
+    metavar="DIR",
     help="Register folder (default: first folder up from here with policy.yaml, or ./register).",
 )
-AsOfOption = typer.Option(None, "--as-of", help="Evaluate as of this date (YYYY-MM-DD).")
+AsOfOption = date_option("--as-of", "Evaluate as of this date")
 
 
 def register_label(explicit: str | None, root: Path) -> str:
@@ -151,6 +284,12 @@ def version_callback(value: bool) -> None:
 def root(
     version: bool = typer.Option(
         False, "--version", callback=version_callback, is_eager=True, help="Show the version."
+    ),
+    debug: bool = typer.Option(  # read by iotpolicy.cli.main, which reports internal errors
+        False,
+        "--debug",
+        help="On an internal error, also print its traceback (credentials redacted) for the "
+        "report; IOTPOLICY_DEBUG=1 does the same.",
     ),
 ) -> None:
     """Enforce the IoT/OT security policy (P35S) over a register of YAML files."""

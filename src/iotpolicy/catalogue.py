@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
+from iotpolicy.formats.text import console_text
 from iotpolicy.rules import RULES, Rule
 
 
@@ -38,15 +37,6 @@ def render_catalogue(fmt: str, colour: bool = False) -> str:
         from iotpolicy.reports import render  # Jinja only for this format (check starts faster)
 
         return render("rules.md.j2", rules=rules)
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=140,
-        force_terminal=colour,
-        no_color=not colour,
-        color_system="standard" if colour else None,
-        highlight=False,
-    )
     table = Table(box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("id", "severity", "title", "source", "controls"):
         table.add_column(column, overflow="fold")
@@ -54,5 +44,4 @@ def render_catalogue(fmt: str, colour: bool = False) -> str:
         table.add_row(
             rule.id, rule.severity_label, rule.title, rule.source, "; ".join(rule.controls)
         )
-    console.print(table)
-    return buffer.getvalue()
+    return console_text([table], 140, colour)

@@ -344,8 +344,8 @@ DEVICE_FIELDS: tuple[Field, ...] = (
           "none, or one of settings.approved_remote_access.", panel="Access", ask=Ask.ACTIVE),
     Field("firmware-version", ("firmware", "version"), "Firmware version", quoted,
           panel="Firmware", ask=Ask.ACTIVE),
-    Field("firmware-updated-on", ("firmware", "updated_on"), "Firmware updated on", day,
-          panel="Firmware"),
+    Field("firmware-updated-on", ("firmware", "updated_on"), "Firmware updated on (YYYY-MM-DD)",
+          day, panel="Firmware"),
     Field("integrity", ("firmware", "integrity", "method"), "Firmware integrity verified by",
           choice(_enum(IntegrityMethod)), "How the firmware was verified: "
           + ", ".join(_enum(IntegrityMethod)) + ".", panel="Firmware", ask=Ask.ACTIVE,
@@ -454,16 +454,16 @@ EXCEPTION_FIELDS: tuple[Field, ...] = (
     Field("approved-by", ("approved_by",), "Approved by (a general manager)", slug,
           required=True, ask=Ask.ALWAYS, ref=Ref.GM),
     Field("approved-on", ("approved_on",), "Approved on (YYYY-MM-DD)", day,
-          "Date of approval (default today).", required=True, ask=Ask.ALWAYS),
+          "Date of approval (YYYY-MM-DD, default today).", required=True, ask=Ask.ALWAYS),
     Field("expires-on", ("expires_on",), "Expires on (YYYY-MM-DD)", day,
-          "Last day it is valid; at most settings.exception_max_days after approval.",
+          "Last day it is valid (YYYY-MM-DD); at most settings.exception_max_days after approval.",
           required=True, ask=Ask.ALWAYS),
 )
 """A risk acceptance: exceptions/<id>.yaml."""
 
 CHANGE_META_FIELDS: tuple[Field, ...] = (
-    Field("date", ("date",), "Date of the change", day, "Date of the change (default today).",
-          panel="Change"),
+    Field("date", ("date",), "Date of the change", day,
+          "Date of the change (YYYY-MM-DD, default today).", panel="Change"),
     Field("by", ("by",), "Done by", slug, "Person id of who did it.", panel="Change",
           ask=Ask.ALWAYS, ref=Ref.PERSON),
     Field("summary", ("summary",), "Summary", text,
@@ -476,7 +476,8 @@ RETIRE_FIELDS: tuple[Field, ...] = (
     Field("status", ("status",), "New status", choice(("retired", "disposed")),
           "retired (default) or disposed.", ask=Ask.NEVER, choices=("retired", "disposed"),
           default="retired"),
-    Field("date", ("disposal", "date"), "Date", day, "Date of retirement (default today)."),
+    Field("date", ("disposal", "date"), "Date", day,
+          "Date of retirement (YYYY-MM-DD, default today)."),
     Field("by", ("disposal", "by"), "Done by", slug, "Person id of who did it.",
           required=True, ask=Ask.ALWAYS, ref=Ref.PERSON),
     Field("method", ("disposal", "method"), "Disposal method", text,

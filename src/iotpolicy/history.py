@@ -18,17 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iotpolicy.errors import UsageError
+from iotpolicy.dates import option_date
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
-from iotpolicy.secrets import is_secret_key, may_hold_secret, scan_text
+from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
 from iotpolicy.yamlio import MAX_FILE_BYTES, decode, parse_text
 
 Value = str | tuple[str, ...] | None
 """A field's value as history shows it: text, a list of texts, or None when absent (or null)."""
 
-REDACTED = "(redacted)"
-"""Shown instead of a value that is, or looks like, a credential."""
 ACTIONS = {"A": "created", "D": "deleted"}
 """git status letter -> action; every other letter is ``modified``."""
 KIND_ORDER = (
@@ -142,10 +140,7 @@ def parse_since(text: str) -> dt.date | str:
     value = text.strip()
     if not _DATE_LIKE.match(value):
         return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--since '{value}' is not a date; write it as YYYY-MM-DD") from None
+    return option_date("--since", value)
 
 
 def read_history(
@@ -182,7 +177,7 @@ def read_history(
 
 
 def _entry(commit: LogCommit, records: list[RecordChange]) -> HistoryEntry:
-    message = REDACTED if _looks_secret(commit.subject) else commit.subject
+    message = REDACTED if looks_secret(commit.subject) else commit.subject
     return HistoryEntry(
         commit.commit, commit.date, commit.author, commit.email, message, tuple(records)
     )
@@ -351,7 +346,7 @@ def _redacted(path: str, old: Value, new: Value) -> FieldChange:
     """The change, with both values redacted when the field is a credential key or either value
     looks like a credential."""
     secret = any(is_secret_key(part) for part in path.split("."))
-    secret = secret or any(_looks_secret(text) for text in _texts(old) + _texts(new))
+    secret = secret or any(looks_secret(text) for text in _texts(old) + _texts(new))
     if secret:
         return FieldChange(
             path, None if old is None else REDACTED, None if new is None else REDACTED
@@ -363,11 +358,6 @@ def _texts(value: Value) -> tuple[str, ...]:
     if value is None:
         return ()
     return value if isinstance(value, tuple) else (value,)
-
-
-def _looks_secret(text: str) -> bool:
-    """True when REG-004's text scan would find a credential in ``text``."""
-    return may_hold_secret(text) and any(True for _ in scan_text(text))
 
 
 def show(value: Value) -> str:

@@ -26,6 +26,7 @@ from iotpolicy.errors import UsageError
 from iotpolicy.models import Device, Segment
 from iotpolicy.models.enums import Status
 from iotpolicy.models.policy import DEFAULT_INSECURE_SERVICES
+from iotpolicy.wording import plural
 
 MAX_SCAN_BYTES = 64 * 1024 * 1024
 """Scan files above this size are refused unread."""
@@ -636,7 +637,7 @@ def _text(result: Reconciliation) -> str:
     total = len(result.items)
     lines += [
         "",
-        f"{total} item{'s' if total != 1 else ''} need attention"
+        f"{plural(total, 'item')} {'needs' if total == 1 else 'need'} attention"
         if total
         else "Nothing needs attention: the network matches the register",
     ]

@@ -39,6 +39,7 @@ from iotpolicy.project import PROJECT_URL, RULES_DOC_URL
 from iotpolicy.register import Register
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.exceptions import valid_exceptions
+from iotpolicy.wording import plural
 
 OSCAL_VERSION = "1.1.2"
 """The OSCAL version the document declares."""
@@ -188,9 +189,9 @@ class _Builder:
                 "uuid": self.uid("result"),
                 "title": f"Compliance state as of {self.as_of.isoformat()}",
                 "description": (
-                    f"iotpolicy check over {summary.devices} device files: {summary.errors} "
-                    f"errors, {summary.warnings} warnings, {summary.suppressed} suppressed by "
-                    "exceptions."
+                    f"iotpolicy check over {plural(summary.devices, 'device file')}: "
+                    f"{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}, "
+                    f"{summary.suppressed} suppressed by exceptions."
                 ),
                 "start": timestamp(self.as_of),
                 "end": timestamp(self.as_of),
@@ -420,4 +421,4 @@ def _remarks(outcome: str, found: list[dict[str, Any]]) -> str:
     """How many findings the rule gave, and its outcome."""
     if not found:
         return "No findings."
-    return f"{len(found)} finding{'s' if len(found) != 1 else ''}; outcome: {outcome}."
+    return f"{plural(len(found), 'finding')}; outcome: {outcome}."

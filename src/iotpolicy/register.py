@@ -32,7 +32,7 @@ from iotpolicy.models import (
     Segment,
     Vendor,
 )
-from iotpolicy.models.base import Model, is_slug
+from iotpolicy.models.base import Model, error_message, is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
 
@@ -221,7 +221,9 @@ def find_register(explicit: str | None, cwd: Path | None = None) -> Path:
         if not root.is_dir():
             raise RegisterNotFound(f"register folder not found: {explicit}")
         if not (root / POLICY_FILE).is_file():
-            raise RegisterNotFound(f"not a register: no {POLICY_FILE} in {explicit}")
+            raise RegisterNotFound(
+                f"not a register: no {POLICY_FILE} in {explicit} (iotpolicy init PATH starts one)"
+            )
         return root
     for folder in (cwd, *cwd.parents):
         if (folder / POLICY_FILE).is_file():
@@ -231,7 +233,7 @@ def find_register(explicit: str | None, cwd: Path | None = None) -> Path:
         return fallback
     raise RegisterNotFound(
         f"no register found: no {POLICY_FILE} in {cwd} or its parents, nor in ./register "
-        "(use --register PATH or IOTPOLICY_REGISTER)"
+        "(use --register PATH or IOTPOLICY_REGISTER, or start one with iotpolicy init PATH)"
     )
 
 
@@ -508,11 +510,9 @@ def _describe(error: Any, kind: str, data: LDict) -> str | None:
         case "enum":
             expected = error.get("ctx", {}).get("expected", "")
             return f"{where}: must be one of {expected.replace(chr(39), '')}"
-        case "value_error":
-            return f"{where}: {error['msg'].removeprefix('Value error, ')}"
         case "tuple_type" | "list_type":
             return f"{where}: must be a list"
         case "model_type" | "model_attributes_type" | "dict_type":
             return f"{where}: must be a mapping of keys"
         case _:
-            return f"{where}: {error['msg']}"
+            return f"{where}: {error_message(error)}"

@@ -615,6 +615,11 @@ def write_review(
         f"Approve policy revision {decision.version} ({decision.trigger} review, "
         f"approved by {decision.approver})"
     )
+    change = (
+        f"Approve revision {decision.version} in place in {POLICY_FILE}"
+        if pack.pending
+        else f"Append revision {decision.version} to {POLICY_FILE}"
+    )
 
     def drafts_of(snap: Snapshot) -> list[Draft]:
         current = snap.register.texts.get(POLICY_FILE)
@@ -623,8 +628,15 @@ def write_review(
         snap.valid_file(POLICY_FILE)
         policy_text = _revision_text(current, pack, decision, snap)
         return [
-            Draft(POLICY_FILE, policy_text, "policy", message, False),
-            Draft(rel, text, rel, message, not (root / rel).exists(), record=False),
+            Draft(POLICY_FILE, policy_text, "policy", change, False),
+            Draft(
+                rel,
+                text,
+                rel,
+                f"Add the review record {rel}",
+                not (root / rel).exists(),
+                record=False,
+            ),
         ]
 
     outcomes = write_drafts(root, today or decision.on, commit, drafts_of, message)
@@ -657,10 +669,14 @@ def _revision_text(text: str, pack: Pack, decision: Decision, snap: Snapshot) ->
         doc.set(("revisions", index, "trigger"), decision.trigger, _order)
         doc.set(("revisions", index, "reviewed_by"), list(decision.reviewers), _order)
         doc.set(("revisions", index, "approvals"), [approval], _order)
+        comments = getattr(getattr(doc.get(("revisions", index)), "ca", None), "items", {})
         for key in ("reviewed_by", "approvals"):
             node = doc.get(("revisions", index, key))
             if node is not None and hasattr(node, "fa"):
                 node.fa.set_block_style()
+            # A comment on the empty value (init's "awaiting the General Manager's approval")
+            # is about to be false: it goes with the value.
+            comments.pop(key, None)
         return doc.text()
     entry: dict[str, Any] = {
         "number": Quoted(decision.version.strip()),

@@ -1,4 +1,5 @@
-"""Recognising credentials stored in the register (REG-004). Pure functions, no I/O.
+"""Recognising credentials stored in the register (REG-004), and redacting text that holds one.
+Pure functions, no I/O.
 
 Nothing here returns the secret itself: only where it is and what kind of thing it is.
 """
@@ -28,6 +29,8 @@ _SECRET_WORDS = frozenset(
     }
 )
 """The contract's words (controls.md REG-004), plus passphrase and wpa (Wi-Fi keys)."""
+REDACTED = "(redacted)"
+"""Shown instead of a value or a line that is, or looks like, a credential."""
 _EMPTY = frozenset({"", "~", "null", "none", "[]", "{}"})
 # The value is only looked at (lookahead), never consumed, so a later ``key: value`` on the same
 # line (a comment after a field, ``password=x`` inside a free-text value) is still found.
@@ -105,6 +108,20 @@ def scan_text(text: str) -> Iterator[tuple[int, str]]:
                 yield number, f"a value for '{key}'"
         if any(_is_login_pair(m.group(1), m.group(2)) for m in _LOGIN_PAIR.finditer(line)):
             yield number, "a user/password pair in text"
+
+
+def looks_secret(text: str) -> bool:
+    """True when REG-004's text scan would find a credential in ``text``."""
+    return may_hold_secret(text) and any(True for _ in scan_text(text))
+
+
+def redact_lines(text: str) -> str:
+    """``text`` with each line that looks like it holds a credential replaced by
+    :data:`REDACTED` (its indentation kept), as history redacts a value."""
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + REDACTED if looks_secret(line) else line
+        for line in text.split("\n")
+    )
 
 
 def _is_login_pair(first: str, second: str) -> bool:

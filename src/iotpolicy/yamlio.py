@@ -180,7 +180,7 @@ def parse_text(text: str) -> Parsed:
         mark = exc.problem_mark or exc.context_mark
         # libyaml places an unexpected end of the stream one line past the last line.
         line = min(mark.line + 1, text.count("\n") + 1) if mark is not None else 1
-        what = exc.problem or exc.context or "invalid YAML"
+        what = _tab(text, mark) or exc.problem or exc.context or "invalid YAML"
         return Parsed(None, (YamlProblem(line, f"invalid YAML: {what}"),), text)
     except (yaml.YAMLError, ValueError, RecursionError, MemoryError) as exc:
         return Parsed(None, (YamlProblem(1, f"invalid YAML: {type(exc).__name__}"),), text)
@@ -195,6 +195,18 @@ def parse_text(text: str) -> Parsed:
         problems = [p for p in problems if p.message != _ALIAS_MESSAGE] + _alias_problems(text)
         problems.sort(key=lambda p: p.line)
     return Parsed(data, tuple(problems), text)
+
+
+def _tab(text: str, mark: Any) -> str | None:
+    """The words for libyaml stopping at a tab ("found character that cannot start any token",
+    "a tab character that violates indentation"), or None when it stopped elsewhere."""
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    row = lines[mark.line] if mark.line < len(lines) else ""
+    if row[mark.column : mark.column + 1] != "\t":
+        return None
+    return f"a tab at line {mark.line + 1}, column {mark.column + 1}: YAML indents with spaces"
 
 
 def _alias_problems(text: str) -> list[YamlProblem]:

@@ -116,7 +116,7 @@ _COMPLETION: dict[Ref, Callable[..., Any]] = {
 }
 """Shell completion of the ids a field names."""
 _METAVARS = {
-    "day": "YYYY-MM-DD",
+    "day": "DATE",
     "slug": "ID",
     "ip": "IP",
     "mac": "MAC",

@@ -22,7 +22,14 @@ import typer
 from pydantic import ValidationError
 
 from iotpolicy.affected import affects, known_exploited_label
-from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.app import (
+    RegisterOption,
+    app,
+    date_option,
+    parse_as_of,
+    user_errors,
+    write_output,
+)
 from iotpolicy.commands.edit import InteractiveOption, _collect, with_fields
 from iotpolicy.commands.export import export_app
 from iotpolicy.completion import complete_device_id
@@ -45,6 +52,7 @@ from iotpolicy.fields import TRIAGE_FIELDS
 from iotpolicy.kev import as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
+from iotpolicy.models.base import error_message
 from iotpolicy.models.enums import (
     AdvisoryKind,
     AdvisoryStatus,
@@ -77,6 +85,7 @@ from iotpolicy.triage import (
     record_matches,
     update_candidates,
 )
+from iotpolicy.wording import plural as _plural
 from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, atomic_write_bytes, dump_new
 
 CommitOption = typer.Option(False, "--commit", help="Commit the written files with git.")
@@ -122,10 +131,6 @@ def _valid(register: Register, kind: str) -> list[Any]:
     return [r.model for r in register.of(kind) if r.model is not None]
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def _print_outcomes(outcomes: Sequence[Outcome], dry_run: bool = False) -> None:
     findings = sum(len(o.findings) for o in outcomes)
     if findings and not dry_run:
@@ -157,7 +162,10 @@ class _Planned:
 def import_devices(
     file: Path = typer.Argument(..., help="The inventory: a .csv or .xlsx file."),
     mapping: list[str] = typer.Option(
-        [], "--map", help="COLUMN=FIELD: the device field a column holds (COLUMN=- skips it)."
+        [],
+        "--map",
+        metavar="COLUMN=FIELD",
+        help="COLUMN=FIELD: the device field a column holds (COLUMN=- skips it).",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write none."),
     skip_invalid: bool = typer.Option(
@@ -315,7 +323,7 @@ def _describe(error: Any) -> str:
             expected = error.get("ctx", {}).get("expected", "").replace("'", "")
             return f"{where} must be one of {expected}"
         case _:
-            return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+            return f"{where}: {error_message(error)}"
 
 
 def _merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -538,15 +546,16 @@ def _dashed(ip: str) -> str:
 def advisories_import(
     files: list[Path] = typer.Argument(..., help="CSAF 2.0 JSON documents."),
     vendor: str | None = typer.Option(
-        None, "--vendor", help="The vendor id to record them under (default: from the document)."
+        None,
+        "--vendor",
+        metavar="ID",
+        help="The vendor id to record them under (default: from the document).",
     ),
-    received_on: str | None = typer.Option(
-        None, "--received-on", help="Date the advisories were received (default: today)."
-    ),
+    received_on: str | None = date_option("--received-on", "Date the advisories were received"),
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
 ) -> None:
-    """Record CSAF advisories as advisories/<id>.yaml, and show which devices they match.
+    """Record CSAF advisories as advisories/ID.yaml, and show which devices they match.
 
     Exact matches (model number, part number, serial number, CPE, or model name) are written as
     affects entries, so FW-002 reports affected devices; devices whose model is only similar are
@@ -554,7 +563,7 @@ def advisories_import(
     advisories triage). A newer revision of an advisory already recorded updates it (its
     status, note and triage are kept; decisions made for the older revision lapse).
     """
-    received = parse_as_of(received_on)
+    received = parse_as_of(received_on, "--received-on")
     with user_errors():
         root = find_register(register)
         documents = [parse_csaf(_read(path), path.name) for path in files]

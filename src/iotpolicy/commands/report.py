@@ -18,7 +18,10 @@ from iotpolicy.reports import KINDS, ReportInput, render_reports, unknown_overri
 from iotpolicy.yamlio import atomic_write_text
 
 SinceOption = typer.Option(
-    None, "--since", help="Only commits on or after DATE (YYYY-MM-DD), or after REV (hash, tag)."
+    None,
+    "--since",
+    metavar="DATE|REV",
+    help="Only commits on or after DATE (YYYY-MM-DD), or after REV (hash, tag).",
 )
 
 

@@ -8,13 +8,20 @@ the missing ones are asked for with the edit commands' prompt helpers.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
+from iotpolicy.app import (
+    RegisterOption,
+    app,
+    date_option,
+    parse_as_of,
+    user_errors,
+    write_output,
+)
 from iotpolicy.commands.edit import InteractiveOption, ask, asking, tell
 from iotpolicy.errors import UsageError
 from iotpolicy.models.enums import Trigger
@@ -65,6 +72,18 @@ def _ask_until(
             tell(f"  {why}")
         else:
             return answer
+
+
+def _show(markdown: str) -> None:
+    """The review pack on standard output: rendered (headings, tables, emphasis) on a terminal,
+    the Markdown itself otherwise, as ``--output`` writes it."""
+    if not sys.stdout.isatty():
+        write_output(markdown, None)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    Console().print(Markdown(markdown))
 
 
 def _split(names: str) -> list[str]:
@@ -126,15 +145,11 @@ def review_command(
     answer: list[str] | None = typer.Option(
         None, "--answer", metavar="KEY=TEXT", help=f"Answer to a 9.1.2 question ({_KEYS})."
     ),
-    on: str | None = typer.Option(
-        None, "--date", help="Date of the review and the approval (default: today)."
-    ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Evaluate the register as of this date (default: --date)."
-    ),
+    on: str | None = date_option("--date", "Date of the review and the approval"),
+    as_of: str | None = date_option("--as-of", "Evaluate the register as of this date", "--date"),
     register: str | None = RegisterOption,
     commit: bool = typer.Option(
-        False, "--commit", help="Commit policy.yaml and the review record, tag policy-v<version>."
+        False, "--commit", help="Commit policy.yaml and the review record, tag policy-vVERSION."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the review pack; write nothing."),
     output: Path | None = typer.Option(
@@ -151,15 +166,16 @@ def review_command(
     the approved revision appended to policy.yaml with its review record."""
     with user_errors():
         root = find_register(register)
-        day = parse_as_of(on)
+        day = parse_as_of(on, "--date")
         evaluated = parse_as_of(as_of) if as_of else day
         pack = build_pack(root, evaluated, no_git=no_git)
-        if dry_run or output is not None:
+        if output is not None:
             write_output(render(pack), output)
-            if output is not None:
-                typer.echo(f"Review pack written to {output}.", err=True)
-            if dry_run:
-                return
+            typer.echo(f"Review pack written to {output}.", err=True)
+        elif dry_run:
+            _show(render(pack))
+        if dry_run:
+            return
         answers = _answers(answer)
         values: dict[str, object] = {
             "version": version,
@@ -170,7 +186,7 @@ def review_command(
         }
         if asking(interactive):
             if output is None:
-                typer.echo(render(pack))
+                _show(render(pack))
             _prompt(pack, values, answers)
         else:
             lacking = [
@@ -216,9 +232,7 @@ def review_command(
 
 @app.command("record-communication")
 def record_communication_command(
-    on: str | None = typer.Option(
-        None, "--on", help="Date the revision was communicated (default: today)."
-    ),
+    on: str | None = date_option("--on", "Date the revision was communicated"),
     channel: list[str] | None = typer.Option(
         None, "--channel", help="A channel used: email, shared-folder, printed-at-sites ..."
     ),
@@ -234,7 +248,7 @@ def record_communication_command(
     """Record that the revision in force was communicated (9.4), so POL-005 passes."""
     with user_errors():
         root = find_register(register)
-        when = parse_as_of(on) if on else date.today()
+        when = parse_as_of(on, "--on")
         number, sha = record_communication(
             root, when, channel or [], audience or [], commit=commit, replace=replace
         )

@@ -22,14 +22,14 @@ def schema_command(
         "--output-dir",
         "-o",
         metavar="DIR",
-        help="Write <kind>.schema.json into DIR (default: the register's schemas/ folder); "
+        help="Write KIND.schema.json into DIR (default: the register's schemas/ folder); "
         "'-' prints one JSON object holding every schema instead.",
     ),
 ) -> None:
     """Write the JSON Schema (draft 2020-12) of every record kind, generated from the models.
 
     Files written by iotpolicy start with a yaml-language-server line pointing at
-    ../schemas/<kind>.schema.json, so editors (VS Code with the YAML extension, and others)
+    ../schemas/KIND.schema.json, so editors (VS Code with the YAML extension, and others)
     validate and complete them once the schemas are in the register, where they go by default.
     """
     with user_errors():

@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import io
+import re
 from itertools import groupby
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from iotpolicy.findings import CheckResult, Severity
+from iotpolicy.wording import plural
 
 WIDTH = 120
 """Width of text output that does not go to a terminal (fixed so the bytes are reproducible)."""
+_TRAILING = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+"""Spaces at the end of a line (before the colour codes that may close it)."""
 
 
-def render_text(result: CheckResult, colour: bool = False, width: int | None = None) -> str:
-    """Findings grouped by file, each group a table, then the summary line."""
+def console_text(renderables: list[RenderableType], width: int, colour: bool = False) -> str:
+    """``renderables`` printed ``width`` columns wide (in colour for a terminal), without the
+    spaces rich pads table rows with at the end of a line."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=width or WIDTH,
+        width=width,
         force_terminal=colour,
         no_color=not colour,
         color_system="standard" if colour else None,
@@ -29,8 +34,16 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
         emoji=False,
         soft_wrap=False,
     )
+    for renderable in renderables:
+        console.print(renderable)
+    return _TRAILING.sub(r"\1", buffer.getvalue())
+
+
+def render_text(result: CheckResult, colour: bool = False, width: int | None = None) -> str:
+    """Findings grouped by file, each group a table, then the summary line."""
+    shown: list[RenderableType] = []
     for file, group in groupby(result.findings, key=lambda f: f.file):
-        console.print(Text(file, style="bold underline"))
+        shown.append(Text(file, style="bold underline"))
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("line", justify="right", no_wrap=True)
         table.add_column("severity", no_wrap=True)
@@ -48,20 +61,16 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
             table.add_row(
                 str(finding.line), severity, finding.rule, finding.subject, Text(finding.message)
             )
-        console.print(table)
-    console.print(Text(summary_line(result), style="bold"))
-    return buffer.getvalue()
+        shown.append(table)
+    shown.append(Text(summary_line(result), style="bold"))
+    return console_text(shown, width or WIDTH, colour)
 
 
 def summary_line(result: CheckResult) -> str:
     """``2 errors, 1 warning, 1 suppressed; 42 devices checked as of 2026-11-25``."""
     s = result.summary
-
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
     return (
-        f"{count(s.errors, 'error')}, {count(s.warnings, 'warning')}, "
-        f"{s.suppressed} suppressed; {count(s.devices, 'device')} checked as of "
+        f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, "
+        f"{s.suppressed} suppressed; {plural(s.devices, 'device')} checked as of "
         f"{result.as_of.isoformat()}"
     )

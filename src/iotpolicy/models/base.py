@@ -12,19 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
+from iotpolicy.dates import parse_iso
 from iotpolicy.yamlio import BOOLEANS, INTEGER, PlainStr
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _FINGERPRINT = re.compile(r"^(?:[0-9A-F]{40}|[0-9A-F]{64})$")
 _DECIMAL = re.compile(r"^[0-9]{1,2}(?:\.[0-9]+)?$")
 _MAC = re.compile(r"^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\1[0-9A-Fa-f]{2}){4}$")
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """What a pydantic error (one of ``ValidationError.errors()``) says, in the validator's own
+    words: pydantic's ``Value error, `` prefix never reaches a user."""
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def to_text(value: Any) -> str:
@@ -62,11 +68,8 @@ def to_date(value: Any) -> dt.date:
     """An ISO date ``YYYY-MM-DD``, quoted or not; date-times and other forms are refused."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and _DATE.match(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("is not a real calendar date") from None
+    if isinstance(value, str):
+        return parse_iso(value)
     raise ValueError("must be a date written YYYY-MM-DD")
 
 

@@ -24,6 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from iotpolicy.errors import RefusedError
 from iotpolicy.reports.markdown import finalize, md, mermaid, mermaid_id
+from iotpolicy.wording import plural
 
 MAX_OUTPUT_BYTES = 5 * 1024 * 1024
 """Largest report (UTF-8 bytes) a register's own template may produce."""
@@ -34,9 +35,15 @@ OVERRIDE_FOLDER = "templates"
 PARTIALS = "partials/"
 """Prefix of the templates that other templates include (header, footer)."""
 
-FILTERS: dict[str, Callable[..., Any]] = {"md": md, "mermaid": mermaid, "mermaid_id": mermaid_id}
+FILTERS: dict[str, Callable[..., Any]] = {
+    "md": md,
+    "mermaid": mermaid,
+    "mermaid_id": mermaid_id,
+    "plural": plural,
+}
 """Filters of the report environments: ``md`` (escape for Markdown; every printed value gets it
-anyway), ``mermaid`` (a quoted Mermaid label's text), ``mermaid_id`` (a hashed node id)."""
+anyway), ``mermaid`` (a quoted Mermaid label's text), ``mermaid_id`` (a hashed node id),
+``plural`` (``{{ n | plural("warning") }}``: ``1 warning``, ``2 warnings``)."""
 
 
 class TemplateRefused(RefusedError):
