@@ -136,7 +136,8 @@ def test_every_git_process_is_started_by_gitpython(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Reading (history, report) and writing (a committed edit) start git only through
-    GitPython, which holds its own ``Popen``: ``subprocess`` sees no git process at all."""
+    GitPython, which holds its own ``Popen``: ``subprocess`` sees no git process at all. Every
+    read takes no optional lock and starts no fsmonitor."""
     fresh = GitRepo(tmp_path / "fresh")  # built by the test's own subprocess calls
     fresh.commit("Register", "2026-01-01T09:00:00+01:00", edited_baseline({}))
     direct: list[list[str]] = []
@@ -162,6 +163,10 @@ def test_every_git_process_is_started_by_gitpython(
     started = {command[0] for command in git_commands(spawned)}
     assert {"log", "cat-file", "status", "add", "commit"} <= started
     assert [call for call in direct if Path(call[0]).name == "git"] == []
+    for call, command in zip(spawned, git_commands(spawned), strict=True):
+        own = call[1 : len(call) - len(command)]  # git's options before the subcommand
+        reading = command[0] not in ("add", "commit")
+        assert (own == ["--no-optional-locks", "-c", "core.fsmonitor=false"]) is reading, call
 
 
 def test_no_module_runs_a_process_of_its_own() -> None:

@@ -32,10 +32,10 @@ _READ_ONLY = {"no_optional_locks": True, "c": "core.fsmonitor=false"}
 """git options of every read: no optional lock (the index is not refreshed), no fsmonitor."""
 
 
-def _repository(path: Path, *, write: bool = False) -> Repo | None:
-    """The repository whose work tree holds ``path`` (None when there is none); its ``git``
-    reads only (see :data:`_READ_ONLY`) unless ``write``."""
+def _repository(path: Path) -> Repo | None:
+    """The repository whose work tree holds ``path``, or None when there is none."""
     _load_gitpython()
+    from git import GitError as GitPythonError
     from git import InvalidGitRepositoryError, NoSuchPathError
     from git import Repo as GitRepo
 
@@ -43,10 +43,10 @@ def _repository(path: Path, *, write: bool = False) -> Repo | None:
         repo = GitRepo(path.resolve(), search_parent_directories=True, expand_vars=False)
     except (InvalidGitRepositoryError, NoSuchPathError):
         return None
+    except (GitPythonError, OSError) as exc:
+        raise GitError(f"cannot open the git repository of {path}: {_first_line(exc)}") from None
     if repo.working_tree_dir is None:  # a bare repository has no register in it
         return None
-    if not write:
-        repo.git.set_persistent_git_options(**_READ_ONLY)
     return repo
 
 
@@ -69,15 +69,19 @@ def _load_gitpython() -> None:
 
 
 def _call(
-    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, user: bool = False
+    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, write: bool = False
 ) -> tuple[int, bytes, str]:
-    """Run ``git COMMAND ARGS`` through GitPython: exit status, raw output, error text.
-    ``user``: in the user's own locale (GitPython runs git in the C locale), for commands that
-    run the user's hooks or signing program."""
+    """Run ``git COMMAND ARGS`` through GitPython: exit status, raw output, error text. A read
+    takes no optional lock and starts no fsmonitor (:data:`_READ_ONLY`); a ``write`` runs as
+    plain git would, in the user's own locale (GitPython runs git in the C locale) for the
+    user's hooks and signing program."""
     env: Mapping[str, str] | None = None
-    if user:
+    if write:
         env = {name: os.environ.get(name, "") for name in ("LC_ALL", "LANGUAGE")}
-    from git.exc import GitCommandNotFound
+    else:
+        git = git(**_READ_ONLY)  # options of the next command only
+    from git import GitCommandNotFound
+    from git import GitError as GitPythonError
 
     try:
         result: tuple[int, bytes, str] = getattr(git, command)(
@@ -91,14 +95,21 @@ def _call(
         )
     except GitCommandNotFound:
         raise GitError(_NO_GIT) from None
+    except GitPythonError as exc:
+        raise GitError(f"git {command} failed: {_first_line(exc)}") from None
     return result
 
 
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def _run(
-    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, user: bool = False
+    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, write: bool = False
 ) -> bytes:
     """:func:`_call`, its output; GitError with git's own last line when git fails."""
-    status, output, error = _call(git, command, *args, stdin=stdin, user=user)
+    status, output, error = _call(git, command, *args, stdin=stdin, write=write)
     if status != 0:
         lines = error.strip().splitlines()
         raise GitError(f"git {command} failed: {lines[-1] if lines else status}")
@@ -154,7 +165,7 @@ class CommitPlan:
 
 def init_repository(path: Path) -> None:
     """``git init`` in ``path`` (which exists)."""
-    _run(_command(path), "init", "--quiet")
+    _run(_command(path), "init", "--quiet", write=True)
 
 
 def check_identity(cwd: Path) -> None:
@@ -201,13 +212,13 @@ def plan_commit(root: Path, files: Iterable[Path]) -> CommitPlan:
 def commit_files(plan: CommitPlan, message: str) -> str:
     """Commit exactly the planned paths (whatever else is staged stays staged) with
     ``message``, as the user; returns the new commit's short hash."""
-    repo = _repository(plan.top, write=True)
+    repo = _repository(plan.top)
     if repo is None:
         raise GitError(f"{plan.top} is no longer a git repository")
     literal = [f":(literal){path}" for path in plan.paths]
     try:
-        _run(repo.git, "add", "--", *literal)
-        _run(repo.git, "commit", "--quiet", "-m", message, "--only", "--", *literal, user=True)
+        _run(repo.git, "add", "--", *literal, write=True)
+        _run(repo.git, "commit", "--quiet", "-m", message, "--only", "--", *literal, write=True)
     except GitError as exc:  # a hook refused, the disk filled up ...
         raise GitError(
             f"{', '.join(plan.paths)} written but not committed ({exc}); commit "
@@ -226,11 +237,11 @@ def tag_exists(top: Path, name: str) -> bool:
 def tag_commit(top: Path, name: str, message: str, commit: str = "HEAD") -> None:
     """Tag ``commit`` as ``name`` with an annotated tag (``message``, the user as tagger);
     GitError when git refuses (the tag exists, no identity ...)."""
-    repo = _repository(top, write=True)
+    repo = _repository(top)
     try:
         if repo is None:
             raise GitError(f"{top} is no longer a git repository")
-        _run(repo.git, "tag", "-a", name, "-m", message, commit, user=True)
+        _run(repo.git, "tag", "-a", name, "-m", message, commit, write=True)
     except GitError as exc:
         raise GitError(
             f"committed but not tagged ({exc}); tag it with git tag -a {name} once that is fixed"
