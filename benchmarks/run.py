@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/run.py [--sizes 1000 10000 50000] [--work DIR]
                                 [--skip-jsonschema-above N] [--history]
+                                [--history-baseline SRC] [--repeat N]
 
 Each size gets a fresh register from benchmarks/generate.py. Each command runs in its own process,
 whose wall time and peak resident memory (from wait4) are reported:
@@ -15,7 +16,11 @@ whose wall time and peak resident memory (from wait4) are reported:
 
 ``--history`` also builds a git repository with a register of 10,000 devices and 100 commits (a
 few firmware bumps each, fixed identity and dates) and times ``history <one device>`` and
-``report changes`` there; ``--sizes`` with no size runs only that.
+``report changes`` there; ``--sizes`` with no size runs only that. ``--history-baseline SRC``
+times the same two commands with another copy of the package first on PYTHONPATH (``SRC`` is a
+``src`` folder, say of main's code from ``git archive main src``), alternating with this checkout's
+runs, so the two are measured in one run on the same repository; ``--repeat N`` runs each command
+N times and shows the median.
 """
 
 from __future__ import annotations
@@ -25,10 +30,12 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +59,13 @@ class Timing:
     code: int
 
 
-def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, int]:
+def measure(
+    command: list[str], cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> tuple[float, float, int]:
     """(wall seconds, peak RSS in MB, exit code) of one command run to completion."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
@@ -64,9 +73,14 @@ def measure(command: list[str], cwd: Path | None = None) -> tuple[float, float, 
     return wall, usage.ru_maxrss / 1024, process.returncode
 
 
-def timed(command: list[str], ok: tuple[int, ...] = (0, 1), cwd: Path | None = None) -> Timing:
+def timed(
+    command: list[str],
+    ok: tuple[int, ...] = (0, 1),
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Timing:
     """:func:`measure` ``command``; SystemExit when its exit code is not in ``ok``."""
-    timing = Timing(*measure(command, cwd))
+    timing = Timing(*measure(command, cwd, env))
     if timing.code not in ok:
         raise SystemExit(f"{' '.join(command[:6])} ... failed with exit code {timing.code}")
     return timing
@@ -230,8 +244,15 @@ def build_history(top: Path, devices: int, commits: int, watched: str) -> Path:
     return register
 
 
-def bench_history(work: Path, devices: int = 10_000, commits: int = 100) -> None:
-    """Time ``history`` of one device and the ``changes`` report on a generated repository."""
+def bench_history(
+    work: Path,
+    devices: int = 10_000,
+    commits: int = 100,
+    baseline: Path | None = None,
+    repeat: int = 1,
+) -> None:
+    """Time ``history`` of one device and the ``changes`` report on a generated repository (and,
+    with ``baseline``, the same with that copy of the package, alternating)."""
     watched = "dev-000042"
     start = time.perf_counter()
     register = build_history(work / "history", devices, commits, watched)
@@ -242,15 +263,27 @@ def bench_history(work: Path, devices: int = 10_000, commits: int = 100) -> None
     log = ["git", "log", "--no-renames", "--raw", "--no-abbrev", "-z"]
     log += ["--relative", "HEAD", "--", "."]
     row(devices, "`git log --raw` (reference)", timed(log, ok=(0,), cwd=register))
-    one = timed(iotpolicy("history", watched, "--register", str(register)), ok=(0,))
-    row(devices, f"`history {watched}`", one)
-    out = work / "history-reports"
-    changes = iotpolicy(
-        "report", "changes", "--register", str(register), "--output-dir", str(out), "--as-of", AS_OF
-    )
-    row(
-        devices, "`report changes`", timed(changes, ok=(0,)), "loads and evaluates the register too"
-    )
+    out = str(work / "history-reports")
+    changes = ("report", "changes", "--register", str(register), "-o", out, "--as-of", AS_OF)
+    commands = {
+        f"`history {watched}`": (iotpolicy("history", watched, "--register", str(register)), ""),
+        "`report changes`": (iotpolicy(*changes), "loads and evaluates the register too"),
+    }
+    codes = {"this checkout" if baseline else "": dict(os.environ)}
+    if baseline is not None:
+        paths = [p for p in (str(baseline.resolve()), os.environ.get("PYTHONPATH")) if p]
+        codes[f"baseline {baseline}"] = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    for name, (command, note) in commands.items():
+        runs: dict[str, list[Timing]] = {code: [] for code in codes}
+        for _ in range(repeat):
+            for code, env in codes.items():  # alternating: a slower minute hurts both alike
+                runs[code].append(timed(command, ok=(0,), env=env))
+        for code, timings in runs.items():
+            median = Timing(
+                statistics.median(t.wall for t in timings), max(t.rss for t in timings), 0
+            )
+            what = "; ".join(n for n in (code, note, f"median of {repeat}" * (repeat > 1)) if n)
+            row(devices, name, median, what)
 
 
 def main() -> None:
@@ -265,6 +298,14 @@ def main() -> None:
         help="do not run check-jsonschema on registers of more than N devices",
     )
     parser.add_argument("--history", action="store_true", help="also run the git history benchmark")
+    parser.add_argument(
+        "--history-baseline",
+        type=Path,
+        default=None,
+        metavar="SRC",
+        help="also time the history commands with the package in SRC (a src folder)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each history command")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="iotpolicy-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -277,7 +318,7 @@ def main() -> None:
             results[size] = bench_size(size, work, args.skip_jsonschema_above)
         print_targets(results)
     if args.history:
-        bench_history(work)
+        bench_history(work, baseline=args.history_baseline, repeat=max(1, args.repeat))
 
 
 if __name__ == "__main__":

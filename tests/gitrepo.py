@@ -1,12 +1,18 @@
 """A temporary git repository with scripted commits: fixed identities and dates, no user or system
-configuration, so every commit hash is the same on every machine."""
+configuration, so every commit hash is the same on every machine; and a recorder of the git
+processes a command starts."""
 
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import write_register
 
@@ -66,3 +72,52 @@ class GitRepo:
         self.git("add", "-A", when=when, **who)
         self.git("commit", "-q", "--allow-empty", "-m", message, when=when, **who)
         return self.git("rev-parse", "HEAD").strip()
+
+
+class GitCalls:
+    """The argument lists (``git`` first) of every git process started while it is installed:
+    a ``git`` first on PATH logs its arguments and runs the real git. (GitPython binds ``Popen``
+    when it is imported, so patching ``subprocess`` would not see its processes.)"""
+
+    def __init__(self, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import git  # GitPython runs ``git version`` when imported: not a command's own process
+
+        del git
+        real = shutil.which("git")
+        assert real is not None, "git is not installed"
+        shim = folder / "bin" / "git"
+        shim.parent.mkdir(parents=True, exist_ok=True)
+        self.log = folder / "git-calls"
+        self.log.write_bytes(b"")
+        log = shlex.quote(str(self.log))
+        shim.write_text(
+            f"#!/bin/sh\n{{ printf '%s\\0' \"$@\"; printf '\\036\\0'; }} >> {log}\n"
+            f'exec {shlex.quote(real)} "$@"\n',
+            encoding="utf-8",
+        )
+        shim.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{shim.parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def clear(self) -> None:
+        """Forget the processes recorded so far."""
+        self.log.write_bytes(b"")
+
+    def __iter__(self) -> Iterator[list[str]]:
+        call: list[str] = ["git"]
+        for token in self.log.read_bytes().split(b"\0")[:-1]:
+            if token == b"\x1e":
+                yield call
+                call = ["git"]
+            else:
+                call.append(token.decode("utf-8", "replace"))
+
+    def commands(self) -> list[list[str]]:
+        """Each git process's arguments from its subcommand on (git's own options before it,
+        such as ``-c key=value`` and ``--no-optional-locks``, left out)."""
+        found = []
+        for call in self:
+            args = call[1:]
+            while args and args[0].startswith("-"):
+                args = args[2:] if args[0] in ("-c", "-C") else args[1:]
+            found.append(args)
+        return found

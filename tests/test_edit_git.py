@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,59 @@ def test_a_refusing_hook_leaves_the_change_written_and_says_so(cli: Cli, repo: P
     )
     assert (repo / "register/vendors/moxa.yaml").exists()
     assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_a_commit_is_signed_when_the_user_signs_commits(cli: Cli, repo: Path) -> None:
+    """``commit.gpgsign`` is the user's to set: the commit is made by git commit, which signs
+    it with the user's signing program (here a stand-in that prints a fixed signature)."""
+    program = repo.parent / "fake-gpg"
+    program.write_text(
+        "#!/bin/sh\ncat >/dev/null\necho '[GNUPG:] SIG_CREATED D 1 8 00 1700000000 AB' >&2\n"
+        "printf -- '-----BEGIN PGP SIGNATURE-----\\n\\nc2ln\\n-----END PGP SIGNATURE-----\\n'\n",
+        encoding="utf-8",
+    )
+    program.chmod(0o755)
+    git(repo, "config", "commit.gpgsign", "true")
+    git(repo, "config", "gpg.program", str(program))
+    run = cli("add-vendor", "--register", str(repo / "register"), "--id", "moxa", "--name", "Moxa",
+              "--commit")  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert last_commit(repo)[::2] == ("Add vendor moxa", ["register/vendors/moxa.yaml"])
+    assert "gpgsig -----BEGIN PGP SIGNATURE-----" in git(repo, "cat-file", "commit", "HEAD")
+
+
+@pytest.mark.parametrize("ignored", [True, False], ids=["init-gitignore", "not-ignored"])
+def test_reports_in_the_register_do_not_block_a_committing_command(
+    cli: Cli, tmp_path: Path, isolated_git: Path, monkeypatch: pytest.MonkeyPatch, ignored: bool
+) -> None:
+    """``report`` run in the register writes ``reports/`` there; ``review`` and the editing
+    commands still commit (init's .gitignore lists the folder, and a register whose .gitignore
+    does not is not dirty for it either)."""
+    for name, value in zip(("NAME", "EMAIL"), IDENTITY, strict=True):
+        monkeypatch.setenv(f"GIT_AUTHOR_{name}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{name}", value)
+    root = tmp_path / "acme"
+    people = ("--general-manager", "Anna Berg", "--operations-manager", "Ole Hansen")
+    run = cli("init", str(root), "--organization", "Fjord Foods AS", *people, "--commit")
+    assert run.exit_code == 0, run.stderr
+    if not ignored:
+        ignore = root / ".gitignore"
+        kept = [line for line in ignore.read_text("utf-8").splitlines() if line != "/reports/"]
+        ignore.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        git(root, "commit", "-q", "--allow-empty", "-am", "Reports not ignored")
+    monkeypatch.chdir(root)
+    run = cli("report", "--as-of", date.today().isoformat())
+    assert run.exit_code == 0, run.stderr
+    written = run.stdout.split()
+    assert "reports/index.md" in written and all((root / rel).is_file() for rel in written)
+    decide = ("--trigger", "initial", "--summary", "First approval.", "--approver", "anna-berg",
+              "--reviewer", "ole-hansen", "--answer", "effective=Yes.", "--answer",
+              "coverage=All.", "--answer", "risks=None.", "--answer", "laws=None.")  # fmt: skip
+    run = cli("review", *decide, "--commit")
+    assert run.exit_code == 0, run.stderr
+    assert git(root, "tag", "--list").split() == ["policy-v1.0"]
+    assert last_commit(root)[2] == ["policy.yaml", f"reviews/{date.today()}-v1.0.md"]
+    run = cli("add-vendor", "--id", "moxa", "--name", "Moxa", "--commit")
+    assert run.exit_code == 0, run.stderr
+    assert last_commit(root)[::2] == ("Add vendor moxa", ["vendors/moxa.yaml"])
+    assert status(root) == ([] if ignored else [f"?? {rel}" for rel in sorted(written)])

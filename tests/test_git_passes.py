@@ -1,19 +1,21 @@
 """``history`` of one record and the ``changes`` report read git history in one pass over
-``git log``, whatever the number of commits: every process the CLI starts is recorded, and the git
-commands are the same for a repository of 3 commits and one of 12."""
+``git log``, whatever the number of commits: every git process the CLI starts is recorded (by a
+``git`` first on PATH), and the git commands are the same for a repository of 3 commits and one
+of 12. Every git process comes from GitPython."""
 
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import Run, edited_baseline
-from tests.gitrepo import GitRepo
+from tests.gitrepo import GitCalls, GitRepo
 
 DEVICES = 30
 WATCHED = "plc-05"
@@ -54,29 +56,15 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[int, GitRepo]:
 
 
 @pytest.fixture
-def spawned(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
-    """The argument lists of every process started from now on (subprocess.run uses Popen)."""
-    calls: list[list[str]] = []
-
-    class Recording(subprocess.Popen):  # type: ignore[type-arg]
-        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
-            calls.append([str(a) for a in args] if isinstance(args, list | tuple) else [str(args)])
-            super().__init__(args, *rest, **kwargs)
-
-    monkeypatch.setattr(subprocess, "Popen", Recording)
-    yield calls
+def spawned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> GitCalls:
+    """The argument lists of every git process started from now on (GitPython's included: a
+    ``git`` first on PATH records them)."""
+    return GitCalls(tmp_path / "recorder", monkeypatch)
 
 
-def git_commands(calls: list[list[str]]) -> list[list[str]]:
+def git_commands(calls: GitCalls) -> list[list[str]]:
     """The git invocations among ``calls``, without git's own options (``-c k=v``)."""
-    found = []
-    for call in calls:
-        if call and Path(call[0]).name == "git":
-            args = call[1:]
-            while args and args[0] == "-c":
-                args = args[2:]
-            found.append(args)
-    return found
+    return calls.commands()
 
 
 def log_passes(commands: list[list[str]]) -> list[list[str]]:
@@ -85,7 +73,7 @@ def log_passes(commands: list[list[str]]) -> list[list[str]]:
 
 
 def test_history_of_one_record_is_one_log_pass(
-    cli: Callable[..., Run], repos: dict[int, GitRepo], spawned: list[list[str]]
+    cli: Callable[..., Run], repos: dict[int, GitRepo], spawned: GitCalls
 ) -> None:
     commands: dict[int, list[list[str]]] = {}
     for n, repo in repos.items():
@@ -111,7 +99,7 @@ def test_history_of_one_record_is_one_log_pass(
 
 
 def test_changes_report_is_one_log_pass(
-    cli: Callable[..., Run], repos: dict[int, GitRepo], spawned: list[list[str]], tmp_path: Path
+    cli: Callable[..., Run], repos: dict[int, GitRepo], spawned: GitCalls, tmp_path: Path
 ) -> None:
     commands: dict[int, list[list[str]]] = {}
     for n, repo in repos.items():
@@ -138,3 +126,53 @@ def test_changes_report_is_one_log_pass(
     assert all("-1" in c for c in others), others  # the footer's last commit: one commit only
     assert commands[3] == commands[12], "git commands must not depend on the number of commits"
     assert len(commands[12]) <= 8
+
+
+def test_every_git_process_is_started_by_gitpython(
+    cli: Callable[..., Run],
+    repos: dict[int, GitRepo],
+    spawned: GitCalls,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reading (history, report) and writing (a committed edit) start git only through
+    GitPython, which holds its own ``Popen``: ``subprocess`` sees no git process at all. Every
+    read takes no optional lock and starts no fsmonitor."""
+    fresh = GitRepo(tmp_path / "fresh")  # built by the test's own subprocess calls
+    fresh.commit("Register", "2026-01-01T09:00:00+01:00", edited_baseline({}))
+    direct: list[list[str]] = []
+
+    class Recording(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            direct.append([str(a) for a in args] if isinstance(args, list | tuple) else [str(args)])
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", Recording)
+    for name, value in (("NAME", "Ole Hansen"), ("EMAIL", "ole.hansen@example.com")):
+        monkeypatch.setenv(f"GIT_AUTHOR_{name}", value)
+        monkeypatch.setenv(f"GIT_COMMITTER_{name}", value)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    register = str(repos[3].register)
+    spawned.clear()
+    assert cli("history", WATCHED, "--register", register).exit_code == 0
+    out = str(tmp_path / "out")
+    assert cli("report", "changes", "--register", register, "-o", out).exit_code == 0
+    edit = ("add-vendor", "--register", str(fresh.register), "--id", "moxa", "--name", "Moxa")
+    run = cli(*edit, "--commit")
+    assert run.exit_code == 0, run.stderr
+    started = {command[0] for command in git_commands(spawned)}
+    assert {"log", "cat-file", "status", "add", "commit"} <= started
+    assert [call for call in direct if Path(call[0]).name == "git"] == []
+    for call, command in zip(spawned, git_commands(spawned), strict=True):
+        own = call[1 : len(call) - len(command)]  # git's options before the subcommand
+        reading = command[0] not in ("add", "commit")
+        assert (own == ["--no-optional-locks", "-c", "core.fsmonitor=false"]) is reading, call
+
+
+def test_no_module_runs_a_process_of_its_own() -> None:
+    """git is reached through GitPython only: no module of the package imports subprocess."""
+    package = Path(__file__).resolve().parents[1] / "src/iotpolicy"
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) > 20
+    using = [m.relative_to(package).as_posix() for m in modules if "subprocess" in m.read_text()]
+    assert using == []

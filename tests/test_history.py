@@ -3,7 +3,9 @@ temporary repository with scripted commits (fixed identities and dates)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,8 @@ from typing import Any
 import pytest
 
 from iotpolicy.history import FieldChange, diff, read_history
-from tests.conftest import DELETE, Run, edited_baseline
-from tests.gitrepo import GitRepo
+from tests.conftest import DELETE, Run, edited_baseline, write_register
+from tests.gitrepo import GitCalls, GitRepo
 
 MARIA = {"name": "Maria Lund", "email": "maria.lund@example.com"}
 FIRST = {
@@ -226,10 +228,48 @@ def test_a_date_that_is_not_one_is_a_usage_error(
     assert run.stderr == f"iotpolicy: --since '{since}' {says}\n"
 
 
-def test_history_of_a_record_no_commit_changed(cli: Callable[..., Run], scripted: Scripted) -> None:
-    run = cli("history", "nothing-01", "--register", str(scripted.register))
+def test_history_of_a_record_no_commit_changed(cli: Callable[..., Run], tmp_path: Path) -> None:
+    """A record of the register that was never committed has an empty history, not an error."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("Register", "2026-01-05T10:00:00+01:00", edited_baseline({}))
+    new = edited_baseline({"devices/plc-01.yaml": {"id": "nothing-01"}})["devices/plc-01.yaml"]
+    write_register(repo.register, {"devices/nothing-01.yaml": new})
+    run = cli("history", "nothing-01", "--register", str(repo.register))
     assert run.exit_code == 0
     assert run.stdout == "No commit changed the record 'nothing-01'.\n"
+
+
+def test_a_record_deleted_before_since_has_an_empty_history(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("Register", "2026-01-05T10:00:00+01:00", edited_baseline({}))
+    repo.commit("Retire the camera", "2026-02-01T10:00:00+01:00", delete=("devices/cam-01.yaml",))
+    run = cli("history", "cam-01", "--register", str(repo.register), "--since", "2026-03-01")
+    assert (run.exit_code, run.stdout) == (0, "No commit changed the record 'cam-01'.\n")
+    run = cli("history", "cam-01", "--register", str(repo.register), "-f", "json")
+    assert [c["message"] for c in run.json["commits"]] == ["Retire the camera", "Register"]
+
+
+@pytest.mark.parametrize(
+    ("record", "hint"),
+    [
+        ("plc-1", "did you mean plc-01?"),
+        ("devices/cam-1.yaml", "did you mean devices/cam-01.yaml?"),
+        ("NO-SUCH-ID", "iotpolicy history without an ID lists the records that changed"),
+    ],
+)
+def test_an_id_that_is_no_record_now_or_in_history_is_a_usage_error(
+    cli: Callable[..., Run], scripted: Scripted, record: str, hint: str
+) -> None:
+    for fmt in ("text", "json"):
+        run = cli("history", record, "--register", str(scripted.register), "-f", fmt)
+        assert run.exit_code == 2, run.stdout
+        assert run.stdout == ""
+        assert run.stderr.startswith(
+            f"iotpolicy: no record '{record}' in the register or in its git history; "
+        )
+        assert run.stderr.endswith(f"{hint}\n") and run.stderr.count("\n") == 1
 
 
 @pytest.mark.parametrize("since", ["no-such-rev", "--all", "2026-02-30x"])
@@ -243,17 +283,13 @@ def test_an_unknown_revision_is_a_usage_error(
     )
 
 
-def test_history_reads_git_log_once(scripted: Scripted, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_reads_git_log_once(
+    scripted: Scripted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One ``git log`` and one ``git cat-file --batch``, however many commits and files."""
-    calls: list[str] = []
-    real = subprocess.run
-
-    def counting(args: list[str], *rest: Any, **kwargs: Any) -> Any:
-        calls.append(args[1])
-        return real(args, *rest, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", counting)
+    recorded = GitCalls(tmp_path, monkeypatch)
     entries = read_history(scripted.register)
+    calls = [command[0] for command in recorded.commands()]
     assert len(entries) == 4
     assert calls.count("log") == 1
     assert calls.count("cat-file") == 1
@@ -349,6 +385,23 @@ def test_outside_git_the_reports_say_so_and_history_refuses(
     assert refused.stderr == (
         "iotpolicy: the register is not inside a git repository, so it has no history\n"
     )
+
+
+def test_without_git_history_says_so_in_one_line(
+    cli: Callable[..., Run], scripted: Scripted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No git on PATH: GitPython's import fails in a new process, its commands fail in this
+    one; either way one line, exit 2."""
+    nowhere = tmp_path / "empty"
+    nowhere.mkdir()
+    command = (sys.executable, "-m", "iotpolicy", "history", "--register", str(scripted.register))
+    env = {**os.environ, "PATH": str(nowhere)}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    expected = "iotpolicy: git is not installed or not on PATH\n"
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", expected)
+    monkeypatch.setenv("PATH", str(nowhere))
+    run = cli("history", "plc-01", "--register", str(scripted.register))
+    assert (run.exit_code, run.stdout, run.stderr) == (2, "", expected)
 
 
 def test_a_repository_without_commits(cli: Callable[..., Run], tmp_path: Path) -> None:

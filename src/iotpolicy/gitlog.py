@@ -1,45 +1,153 @@
-"""The one place that talks to git: the register's history, and commits and tags of the tool's own
-writes.
+"""The one place that talks to git, through GitPython: the register's history, and commits and
+tags of the tool's own writes.
 
-Commits go through the ``git`` command itself (never GitPython's index), so they carry the user's
-own identity, exactly as ``git commit`` would, and git refuses when there is none.
+Commits are made by ``git commit`` itself (``repo.git.commit``, never GitPython's index), so they
+carry the user's own identity, run the user's hooks and are signed when ``commit.gpgsign`` says
+so, exactly as ``git commit`` would; git refuses when there is no identity. Reading never takes
+git's optional locks and never starts an fsmonitor. GitPython is imported on first use (importing
+it runs ``git version``), and every failure of git or GitPython is a :class:`GitError`.
 """
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from iotpolicy.errors import RefusedError, UsageError
+
+if TYPE_CHECKING:
+    from git import Git, Repo
 
 
 class GitError(UsageError):
     """git failed, or the register is not inside a git repository."""
 
 
-def run_git(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run ``git ARGS`` in ``cwd`` and return the completed process (text mode).
+_NO_GIT = "git is not installed or not on PATH"
+_READ_ONLY = {"no_optional_locks": True, "c": "core.fsmonitor=false"}
+"""git options of every read: no optional lock (the index is not refreshed), no fsmonitor."""
 
-    Raises GitError with git's own message when ``check`` and git fails.
-    """
+
+def _repository(path: Path) -> Repo | None:
+    """The repository whose work tree holds ``path``, or None when there is none."""
+    _load_gitpython()
+    from git import GitError as GitPythonError
+    from git import InvalidGitRepositoryError, NoSuchPathError
+    from git import Repo as GitRepo
+
     try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", check=False
+        repo = GitRepo(path.resolve(), search_parent_directories=True, expand_vars=False)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        return None
+    except (GitPythonError, OSError) as exc:
+        raise GitError(f"cannot open the git repository of {path}: {_first_line(exc)}") from None
+    if repo.working_tree_dir is None:  # a bare repository has no register in it
+        return None
+    return repo
+
+
+def _command(cwd: Path) -> Git:
+    """GitPython's git, run in ``cwd`` (which need not be in a repository)."""
+    _load_gitpython()
+    from git import Git as GitCommand
+
+    return GitCommand(cwd)
+
+
+def _load_gitpython() -> None:
+    """Import GitPython (its import runs ``git version``); GitError when git cannot be run."""
+    try:
+        import git  # noqa: F401
+    except ModuleNotFoundError:
+        raise
+    except ImportError:  # GitPython refuses to import without a git to run
+        raise GitError(_NO_GIT) from None
+
+
+def _call(
+    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, write: bool = False
+) -> tuple[int, bytes, str]:
+    """Run ``git COMMAND ARGS`` through GitPython: exit status, raw output, error text. A read
+    takes no optional lock and starts no fsmonitor (:data:`_READ_ONLY`); a ``write`` runs as
+    plain git would, in the user's own locale (GitPython runs git in the C locale) for the
+    user's hooks and signing program."""
+    env: Mapping[str, str] | None = None
+    if write:
+        env = {name: os.environ.get(name, "") for name in ("LC_ALL", "LANGUAGE")}
+    else:
+        git = git(**_READ_ONLY)  # options of the next command only
+    from git import GitCommandNotFound
+    from git import GitError as GitPythonError
+
+    try:
+        result: tuple[int, bytes, str] = getattr(git, command)(
+            *args,
+            istream=stdin,
+            env=env,
+            with_extended_output=True,
+            with_exceptions=False,
+            stdout_as_string=False,
+            strip_newline_in_stdout=False,
         )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    if check and done.returncode != 0:
-        message = (done.stderr or done.stdout).strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
-    return done
+    except GitCommandNotFound:
+        raise GitError(_NO_GIT) from None
+    except GitPythonError as exc:
+        raise GitError(f"git {command} failed: {_first_line(exc)}") from None
+    return result
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+def _run(
+    git: Git, command: str, *args: str, stdin: IO[bytes] | None = None, write: bool = False
+) -> bytes:
+    """:func:`_call`, its output; GitError with git's own last line when git fails."""
+    status, output, error = _call(git, command, *args, stdin=stdin, write=write)
+    if status != 0:
+        lines = error.strip().splitlines()
+        raise GitError(f"git {command} failed: {lines[-1] if lines else status}")
+    return output
+
+
+def _succeeds(git: Git, command: str, *args: str) -> bool:
+    """True when ``git COMMAND ARGS`` exits 0."""
+    return _call(git, command, *args)[0] == 0
+
+
+def _text(output: bytes) -> str:
+    return output.decode("utf-8", "replace")
 
 
 def repository_root(path: Path) -> Path | None:
     """The top folder of the git work tree holding ``path``, or None when there is none."""
-    done = run_git(["rev-parse", "--show-toplevel"], cwd=path, check=False)
-    return Path(done.stdout.strip()) if done.returncode == 0 else None
+    repo = _repository(path)
+    return _top(repo) if repo is not None else None
+
+
+def _top(repo: Repo) -> Path:
+    return Path(repo.working_tree_dir or "").resolve()
+
+
+def _inside(repo: Repo, root: Path) -> str:
+    """The register folder ``root`` relative to the work tree's top (``/``-separated, ``""`` at
+    the top)."""
+    relative = root.resolve().relative_to(_top(repo)).as_posix()
+    return "" if relative == "." else relative
+
+
+def _pathspec(inside: str, exclude: Iterable[str] = ()) -> list[str]:
+    """Pathspecs, from the top, of the register folder ``inside`` without ``exclude`` (paths
+    relative to the register); literal, so no name is read as a pattern."""
+    prefix = f"{inside}/" if inside else ""
+    specs = [f":(literal){inside}" if inside else "."]
+    return specs + [f":(exclude,literal){prefix}{rel.rstrip('/')}" for rel in exclude]
 
 
 # --- writing: commits and tags of the tool's own changes (editing commands, review) ---------
@@ -57,14 +165,15 @@ class CommitPlan:
 
 def init_repository(path: Path) -> None:
     """``git init`` in ``path`` (which exists)."""
-    run_git(["init", "--quiet"], cwd=path)
+    _run(_command(path), "init", "--quiet", write=True)
 
 
 def check_identity(cwd: Path) -> None:
     """Raise GitError unless git knows the user's name and e-mail (commits are made as the
     user, exactly as ``git commit`` would make them; the tool never invents an identity)."""
+    git = _command(cwd)
     for who in ("GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"):
-        if run_git(["var", who], cwd=cwd, check=False).returncode != 0:
+        if not _succeeds(git, "var", who):
             raise GitError(
                 "--commit needs your git identity and git has none: run "
                 'git config --global user.name "Your Name" and '
@@ -77,19 +186,20 @@ def plan_commit(root: Path, files: Iterable[Path]) -> CommitPlan:
     """Check, before the command writes ``files``, that it can commit exactly them: ``root`` is
     inside a git work tree, the user has a git identity, and none of the files already has
     uncommitted changes (they would be swept into a commit they do not belong to)."""
-    top = repository_root(root)
-    if top is None:
+    repo = _repository(root)
+    if repo is None:
         raise GitError(
             f"--commit needs a git repository, and the register {root} is not inside one "
             "(run git init there, or leave out --commit); nothing was written"
         )
+    top = _top(repo)
     check_identity(top)
-    base = top.resolve()
-    paths = tuple(sorted({f.resolve().relative_to(base).as_posix() for f in files}))
-    status = run_git(
-        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *paths], cwd=top
+    paths = tuple(sorted({f.resolve().relative_to(top).as_posix() for f in files}))
+    literal = [f":(literal){path}" for path in paths]
+    status = _run(
+        repo.git, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *literal
     )
-    dirty = sorted({entry[3:] for entry in status.stdout.split("\0") if len(entry) > 3})
+    dirty = sorted({entry[3:] for entry in _text(status).split("\0") if len(entry) > 3})
     if dirty:
         raise RefusedError(
             f"--commit refused: {', '.join(dirty)} already "
@@ -102,28 +212,36 @@ def plan_commit(root: Path, files: Iterable[Path]) -> CommitPlan:
 def commit_files(plan: CommitPlan, message: str) -> str:
     """Commit exactly the planned paths (whatever else is staged stays staged) with
     ``message``, as the user; returns the new commit's short hash."""
+    repo = _repository(plan.top)
+    if repo is None:
+        raise GitError(f"{plan.top} is no longer a git repository")
+    literal = [f":(literal){path}" for path in plan.paths]
     try:
-        run_git(["add", "--", *plan.paths], cwd=plan.top)
-        run_git(["commit", "--quiet", "-m", message, "--only", "--", *plan.paths], cwd=plan.top)
+        _run(repo.git, "add", "--", *literal, write=True)
+        _run(repo.git, "commit", "--quiet", "-m", message, "--only", "--", *literal, write=True)
     except GitError as exc:  # a hook refused, the disk filled up ...
         raise GitError(
             f"{', '.join(plan.paths)} written but not committed ({exc}); commit "
             f"{'it' if len(plan.paths) == 1 else 'them'} with git once that is fixed"
         ) from None
-    return run_git(["rev-parse", "--short", "HEAD"], cwd=plan.top).stdout.strip()
+    return _text(_run(repo.git, "rev-parse", "--short", "HEAD")).strip()
 
 
 def tag_exists(top: Path, name: str) -> bool:
     """True when the repository at ``top`` already has the tag ``name``."""
-    done = run_git(["rev-parse", "--verify", "--quiet", f"refs/tags/{name}"], cwd=top, check=False)
-    return done.returncode == 0
+    repo = _repository(top)
+    ref = f"refs/tags/{name}"
+    return repo is not None and _succeeds(repo.git, "rev-parse", "--verify", "--quiet", ref)
 
 
 def tag_commit(top: Path, name: str, message: str, commit: str = "HEAD") -> None:
     """Tag ``commit`` as ``name`` with an annotated tag (``message``, the user as tagger);
     GitError when git refuses (the tag exists, no identity ...)."""
+    repo = _repository(top)
     try:
-        run_git(["tag", "-a", name, "-m", message, commit], cwd=top)
+        if repo is None:
+            raise GitError(f"{top} is no longer a git repository")
+        _run(repo.git, "tag", "-a", name, "-m", message, commit, write=True)
     except GitError as exc:
         raise GitError(
             f"committed but not tagged ({exc}); tag it with git tag -a {name} once that is fixed"
@@ -189,87 +307,86 @@ class LogCommit:
     """Files of the register it changed, in git's order."""
 
 
-def _git_bytes(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
-    """Run ``git ARGS`` in ``cwd`` and return its raw standard output; GitError when it fails."""
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {message[-1] if message else done.returncode}")
-    return done.stdout
-
-
 def register_state(root: Path, exclude: Path | None = None) -> RegisterState:
     """The last commit that changed the register at ``root`` and whether its files have
     uncommitted changes (untracked files included, git-ignored ones not). ``exclude``: a folder
     inside the register not to count (where reports are being written)."""
     try:
-        if repository_root(root) is None:
+        repo = _repository(root)
+        if repo is None:
             return RegisterState(in_repository=False, commit=None, dirty=False)
-        last = run_git(["log", "-1", "--format=%H", "--", "."], cwd=root, check=False)
-        commit = (last.stdout.strip() or None) if last.returncode == 0 else None
-        pathspec = ["."]
+        inside = _inside(repo, root)
+        last = _call(repo.git, "log", "-1", "--format=%H", "--", *_pathspec(inside))
+        commit = (_text(last[1]).strip() or None) if last[0] == 0 else None
+        skip: list[str] = []
         if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
-            inside = exclude.resolve().relative_to(root.resolve()).as_posix()
-            if inside != ".":
-                pathspec.append(f":(exclude){inside}")
-        status = run_git(
-            ["status", "--porcelain", "-z", "--untracked-files=all", "--", *pathspec], cwd=root
+            folder = exclude.resolve().relative_to(root.resolve()).as_posix()
+            skip = [folder] if folder != "." else []
+        status = _run(
+            repo.git,
+            *("status", "--porcelain", "-z", "--untracked-files=all"),
+            *("--", *_pathspec(inside, skip)),
         )
     except GitError:
         return RegisterState(in_repository=False, commit=None, dirty=False)
-    return RegisterState(in_repository=True, commit=commit, dirty=bool(status.stdout))
+    return RegisterState(in_repository=True, commit=commit, dirty=bool(status))
 
 
 def uncommitted_files(root: Path, ignore: Iterable[str] = ()) -> list[str]:
     """Files of the register at ``root`` (relative to it, ``/``-separated) with uncommitted
-    changes, untracked ones included (git-ignored ones and ``ignore`` not), sorted."""
-    status = run_git(
-        ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", "."], cwd=root
+    changes, untracked ones included (git-ignored ones and ``ignore``, files or folders relative
+    to the register, not), sorted."""
+    repo = _repository(root)
+    if repo is None:
+        raise GitError("the register is not inside a git repository")
+    inside = _inside(repo, root)
+    status = _run(
+        repo.git,
+        *("status", "--porcelain=v1", "-z", "--untracked-files=all"),
+        *("--", *_pathspec(inside, ignore)),
     )
-    top = repository_root(root)
-    base = root.resolve().relative_to(top.resolve()) if top is not None else Path()
+    prefix = f"{inside}/" if inside else ""
     found: set[str] = set()
-    entries = iter(status.stdout.split("\0"))
+    entries = iter(_text(status).split("\0"))
     for entry in entries:
         if len(entry) <= 3:
             continue
         if entry[0] in "RC":  # a rename or copy: the next token is its source
             next(entries, None)
-        path = Path(entry[3:])
-        rel = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
-        if rel not in ignore:
-            found.add(rel)
+        found.add(entry[3:].removeprefix(prefix))
     return sorted(found)
 
 
 def resolve_commit(root: Path, rev: str) -> str:
     """The full hash of the commit ``rev`` names (a hash, tag or branch); GitError when none."""
-    done = run_git(
-        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
-        cwd=root,
-        check=False,
+    repo = _history_repository(root)
+    status, output, _ = _call(
+        repo.git, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"
     )
-    if done.returncode != 0 or not done.stdout.strip():
+    if status != 0 or not output.strip():
         raise GitError(f"'{rev}' is not a commit, tag or branch of the register's repository")
-    return done.stdout.strip()
+    return _text(output).strip()
+
+
+def _history_repository(root: Path) -> Repo:
+    repo = _repository(root)
+    if repo is None:
+        raise GitError("the register is not inside a git repository, so it has no history")
+    return repo
 
 
 def read_log(root: Path, after: str | None = None) -> list[LogCommit]:
     """Every commit that changed the register at ``root``, newest first, with the files it
     changed: one pass over ``git log``. ``after``: a full commit hash; only commits reachable from
     HEAD but not from it are read. Merge commits contribute through the commits they merge."""
-    if repository_root(root) is None:
-        raise GitError("the register is not inside a git repository, so it has no history")
-    if run_git(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, check=False).returncode:
+    repo = _history_repository(root)
+    if not _succeeds(repo.git, "rev-parse", "--verify", "--quiet", "HEAD"):
         return []
-    args = ["log", "--no-renames", "--raw", "--no-abbrev", "-z", "--relative", "--root"]
+    inside = _inside(repo, root)
+    args = ["--no-renames", "--raw", "--no-abbrev", "-z", "--root"]
+    args += [f"--relative={inside}/" if inside else "--relative"]
     args += [f"--format={_LOG_FORMAT}", "--no-color", f"{after}..HEAD" if after else "HEAD"]
-    return _parse_log(_git_bytes([*args, "--", "."], cwd=root).decode("utf-8", "replace"))
+    return _parse_log(_text(_run(repo.git, "log", *args, "--", *_pathspec(inside))))
 
 
 def _parse_log(output: str) -> list[LogCommit]:
@@ -309,11 +426,16 @@ def _commit(header: list[str], files: list[FileChange]) -> LogCommit:
 
 def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
     """The contents of the blobs ``blob_ids`` (missing ones left out), read by one
-    ``git cat-file --batch``."""
+    ``git cat-file --batch`` (its input from a temporary file: a pipe written in full before
+    the output is read could fill up both ways)."""
     wanted = sorted(set(blob_ids))
     if not wanted:
         return {}
-    output = _git_bytes(["cat-file", "--batch"], cwd=root, stdin="\n".join(wanted).encode() + b"\n")
+    repo = _history_repository(root)
+    with tempfile.TemporaryFile() as ids:
+        ids.write("\n".join(wanted).encode() + b"\n")
+        ids.seek(0)
+        output = _run(repo.git, "cat-file", "--batch", stdin=ids)
     blobs: dict[str, bytes] = {}
     position = 0
     while position < len(output):

@@ -20,6 +20,7 @@ from typing import Any
 
 from iotpolicy.dates import option_date
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
+from iotpolicy.names import nearest
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
 from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
 from iotpolicy.yamlio import MAX_FILE_BYTES, decode, parse_text
@@ -173,7 +174,58 @@ def read_history(
         ]
         if records:
             entries.append(_entry(commit, records))
+    if record_id is not None and not entries and not _is_record_now(root, record_id):
+        if since is not None:  # cut by --since: the whole history refuses an id it never had
+            read_history(root, record_id)
+        else:
+            raise UsageError(_unknown_record(root, record_id, commits))
     return entries
+
+
+def _is_record_now(root: Path, record_id: str) -> bool:
+    """True when ``record_id`` names a record (or a file) of the register as it is now."""
+    if "/" in record_id or record_id.endswith(".yaml"):
+        path = (root / record_id).resolve()
+        return path.is_relative_to(root.resolve()) and path.is_file()
+    if record_id == "policy":
+        return (root / POLICY_FILE).is_file()
+    files = (root / folder / f"{record_id}.yaml" for folder, _ in FOLDERS.values())
+    return any(path.is_file() for path in files) or record_id in _people_now(root)
+
+
+def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) -> str:
+    """Why ``record_id`` has no history, with the ids (or files) nearest to it: those of the
+    register now and those of every file the commits changed."""
+    files = {change.path for commit in commits for change in commit.files}
+    for folder, _ in FOLDERS.values():
+        files.update(f"{folder}/{path.name}" for path in (root / folder).glob("*.yaml"))
+    files.update(name for name in (POLICY_FILE, PEOPLE_FILE) if (root / name).is_file())
+    if "/" in record_id or record_id.endswith(".yaml"):  # a file: the nearest in its folder
+        folder = record_id.rpartition("/")[0]
+        siblings = {_stem(path): path for path in files if path.rpartition("/")[0] == folder}
+        close = [siblings[near] for near in nearest(_stem(record_id), siblings)]
+        close = close or nearest(record_id, files)
+    else:
+        names = {_stem(path) for path in files if _kind_of(path) not in ("file", "people")}
+        close = nearest(record_id, names | _people_now(root) | {"policy"})
+    hint = (
+        f"did you mean {', '.join(close)}?"
+        if close
+        else "iotpolicy history without an ID lists the records that changed"
+    )
+    return f"no record '{record_id}' in the register or in its git history; {hint}"
+
+
+def _people_now(root: Path) -> set[str]:
+    """The ids of the people in the register's people.yaml as it is now."""
+    path = root / PEOPLE_FILE
+    try:
+        text = decode(path.read_bytes())[0] if path.stat().st_size <= MAX_FILE_BYTES else None
+    except OSError:
+        return set()
+    data = parse_text(text).data if text is not None else None
+    items = data if isinstance(data, list) else []
+    return {person_id for item in items if (person_id := _id_of(item))}
 
 
 def _entry(commit: LogCommit, records: list[RecordChange]) -> HistoryEntry:
@@ -185,8 +237,12 @@ def _entry(commit: LogCommit, records: list[RecordChange]) -> HistoryEntry:
 
 def _may_hold(path: str, record_id: str) -> bool:
     """True when the file ``path`` may hold the record ``record_id`` (so its texts are read)."""
-    stem = path.rsplit("/", 1)[-1].removesuffix(".yaml")
-    return path in (record_id, PEOPLE_FILE) or stem == record_id
+    return path in (record_id, PEOPLE_FILE) or _stem(path) == record_id
+
+
+def _stem(path: str) -> str:
+    """The file name of ``path`` without ``.yaml``: the id of the record it holds."""
+    return path.rsplit("/", 1)[-1].removesuffix(".yaml")
 
 
 def _blob_ids(changes: Iterable[FileChange]) -> Iterator[str]:
@@ -229,7 +285,7 @@ class _Reader:
             people = _people_changes(change.path, action, old, new)
             if people is not None:
                 return people
-        stem = change.path.rsplit("/", 1)[-1].removesuffix(".yaml")
+        stem = _stem(change.path)
         record_id = "policy" if kind == "policy" else _id_of(new) or _id_of(old) or stem
         return [_record_change(change.path, kind, record_id, action, old, new)]
 

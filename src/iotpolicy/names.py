@@ -3,8 +3,9 @@ name instead of their id. No I/O."""
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
 _WORDS = re.compile(r"[a-z0-9]+(?:\.[a-z0-9]+)*")
@@ -47,6 +48,12 @@ def resolve_record(text: str, names: Mapping[str, str]) -> str | None:
         return text
     found = [record_id for record_id, name in names.items() if same_name(name, text)]
     return found[0] if len(found) == 1 else None
+
+
+def nearest(text: str, candidates: Iterable[str], count: int = 3) -> list[str]:
+    """The (at most ``count``) ``candidates`` closest to ``text``, closest first: what a
+    "did you mean" offers for a mistyped id."""
+    return difflib.get_close_matches(text.strip(), sorted(set(candidates)), n=count, cutoff=0.6)
 
 
 def resolve_vendor(name: str, vendors: Mapping[str, str]) -> str | None:

@@ -14,7 +14,13 @@ from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import register_state
 from iotpolicy.history import format_json, format_text, parse_since, read_history
 from iotpolicy.register import collector_paused, find_register, load_register
-from iotpolicy.reports import KINDS, ReportInput, render_reports, unknown_overrides
+from iotpolicy.reports import (
+    KINDS,
+    OUTPUT_FOLDER,
+    ReportInput,
+    render_reports,
+    unknown_overrides,
+)
 from iotpolicy.yamlio import atomic_write_text
 
 SinceOption = typer.Option(
@@ -41,7 +47,7 @@ def report(
         show_default=False,
     ),
     output_dir: Path = typer.Option(
-        Path("reports"), "--output-dir", "-o", help="Folder to write the reports into."
+        Path(OUTPUT_FOLDER), "--output-dir", "-o", help="Folder to write the reports into."
     ),
     register: str | None = RegisterOption,
     as_of: str | None = AsOfOption,

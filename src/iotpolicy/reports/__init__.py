@@ -23,11 +23,15 @@ from iotpolicy.reports.views import KINDS, ReportInput, ReportKind, ReportLink, 
 
 INDEX = "index"
 """The index page: ``index.md.j2`` -> ``index.md``, always rendered."""
+OUTPUT_FOLDER = "reports"
+"""Where ``iotpolicy report`` writes by default (relative to where it runs: in the register when
+it runs there, which is why init's .gitignore lists it and review does not count it as a change)."""
 
 __all__ = [
     "INDEX",
     "KINDS",
     "MAX_OUTPUT_BYTES",
+    "OUTPUT_FOLDER",
     "ReportInput",
     "ReportKind",
     "TemplateRefused",
