@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.dates import option_date
+from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.names import nearest
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
