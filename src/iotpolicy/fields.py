@@ -505,7 +505,7 @@ TRIAGE_FIELDS: tuple[Field, ...] = (
           + ", ".join(_enum(Justification)) + ".", ask=Ask.ALWAYS,
           choices=_enum(Justification), when=_given("status", "not-affected")),
     Field("note", ("note",), "Note", text, "What was found (the evidence).", ask=Ask.ALWAYS),
-    Field("on", ("on",), "Decided on", day, "Date of the decision (default today)."),
+    Field("on", ("on",), "Decided on", day, "Date of the decision (YYYY-MM-DD, default today)."),
 )
 """``advisories triage``: a per-device decision on an advisory."""
 
