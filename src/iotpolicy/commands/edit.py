@@ -133,9 +133,11 @@ _METAVARS = {
 
 
 def _metavar(fld: Field) -> str:
-    """How the option's value is written in the help."""
-    if fld.choices and len(fld.choices) <= 6:
-        return "|".join(fld.choices)
+    """How the option's value is written in the help: a short vocabulary as ``a|b``, a long one
+    by the field's name (its help lists the words)."""
+    if fld.choices:
+        listed = "|".join(fld.choices)
+        return listed if len(listed) <= 24 else fld.name.upper()
     return _METAVARS.get(getattr(fld.parse, "__name__", ""), "TEXT")
 
 
