@@ -397,8 +397,8 @@ def _reason(exc: ValueError) -> str:
     return str(exc).removeprefix("Value error, ")
 
 
-Prompt = Callable[[str, str | None], str]
-"""Prompt callback: (question, default or None) -> the typed answer."""
+Prompt = Callable[[str, str, str | None], str]
+"""Prompt callback: (label, hint shown after it, default or None) -> the typed answer."""
 Tell = Callable[[str], None]
 """Message callback (problems with an answer, hints)."""
 
@@ -427,7 +427,7 @@ def fill(
             items: list[Any] = []
             while True:
                 more = " (Enter when done)" if items or not fld.required else ""
-                answer = ask(f"{fld.label}{hint}{more}", "" if items or not fld.required else None)
+                answer = ask(fld.label, f"{hint}{more}", "" if items or not fld.required else None)
                 if not answer.strip():
                     if items or not fld.required:
                         break
@@ -443,7 +443,7 @@ def fill(
         if default is None and not fld.required:
             default = ""
         while True:
-            answer = ask(f"{fld.label}{hint}{optional if not default else ''}", default)
+            answer = ask(fld.label, f"{hint}{optional if not default else ''}", default)
             if not answer.strip():
                 if not fld.required:
                     break

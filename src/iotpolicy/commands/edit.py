@@ -44,7 +44,7 @@ from iotpolicy.editing import (
     record_change,
     retire,
 )
-from iotpolicy.errors import UsageError
+from iotpolicy.errors import EXIT_INTERRUPTED, UsageError
 from iotpolicy.fields import RETIRE_FIELDS, Field, Ref, Values
 from iotpolicy.models.enums import ChangeKind
 from iotpolicy.register import find_register, load_register
@@ -139,13 +139,29 @@ def _metavar(fld: Field) -> str:
     return _METAVARS.get(getattr(fld.parse, "__name__", ""), "TEXT")
 
 
+def _terminal() -> bool:
+    """True when standard input is a terminal."""
+    return bool(sys.stdin and sys.stdin.isatty())
+
+
 def asking(interactive: bool | None) -> bool:
     """Prompt when asked to, else only on a terminal."""
-    return bool(sys.stdin and sys.stdin.isatty()) if interactive is None else interactive
+    return _terminal() if interactive is None else interactive
 
 
-def ask(question: str, default: str | None) -> str:
-    answer: str = typer.prompt(question, default=default, show_default=bool(default))
+def ask(label: str, hint: str = "", default: str | None = None) -> str:
+    """The one prompt of every command: ``label`` and ``hint``, answered or ``default``.
+
+    Ctrl-C, or Ctrl-D on a terminal, ends the command quietly with exit 130 (prompts come before
+    any write, so nothing is written); answers piped in that run out are a usage error naming
+    the prompt."""
+    try:
+        answer: str = typer.prompt(f"{label}{hint}", default=default, show_default=bool(default))
+    except typer.Abort as exc:
+        typer.echo()  # end the prompt's line
+        if isinstance(exc.__context__, EOFError) and not _terminal():
+            raise UsageError(f"input ended at '{label}'") from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     return answer
 
 

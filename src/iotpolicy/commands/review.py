@@ -48,15 +48,16 @@ def _answers(given: list[str] | None) -> dict[str, str]:
 
 
 def _ask_until(
-    question: str,
+    label: str,
     default: str | None,
     ok: set[str] | None = None,
     problem: Callable[[str], str | None] | None = None,
+    hint: str = "",
 ) -> str:
     """Ask until the answer is not empty (and one of ``ok``, and without a ``problem``, when
     given); a refused answer is told why and asked again, so nothing typed later is lost."""
     while True:
-        answer = ask(question, default).strip()
+        answer = ask(label, hint, default).strip()
         if not answer:
             tell("  an answer is needed")
         elif ok is not None and answer not in ok:
@@ -78,7 +79,10 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
             "" if pack.pending else f" (minor {pack.proposed_minor}, major {pack.proposed_major})"
         )
         decision["version"] = _ask_until(
-            f"New version{hint}", pack.proposed_minor, problem=lambda v: version_problem(pack, v)
+            "New version",
+            pack.proposed_minor,
+            problem=lambda v: version_problem(pack, v),
+            hint=hint,
         )
     if not decision.get("trigger"):
         decision["trigger"] = _ask_until(
@@ -89,17 +93,19 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
         decision["summary"] = _ask_until("Summary of the changes", default)
     if not decision.get("reviewers"):
         names = _ask_until(
-            "Reviewers (person ids, separated by commas)",
+            "Reviewers",
             None,
             problem=lambda text: reviewers_problem(pack, _split(text)),
+            hint=" (person ids, separated by commas)",
         )
         decision["reviewers"] = _split(names)
     if not decision.get("approver"):
         default = pack.gms[0] if len(pack.gms) == 1 else None
         decision["approver"] = _ask_until(
-            f"Approving general manager ({', '.join(pack.gms) or 'none'})",
+            "Approving general manager",
             default,
             problem=(lambda a: approver_problem(pack, a)) if pack.gms else None,
+            hint=f" ({', '.join(pack.gms) or 'none'})",
         )
     for question in QUESTIONS:
         if not answers.get(question.key):
