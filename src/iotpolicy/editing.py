@@ -34,6 +34,7 @@ from iotpolicy.fields import (
     EXCEPTION_FIELDS,
     PERSON_FIELDS,
     SEGMENT_FIELDS,
+    SERVICE_EDIT_FIELDS,
     VENDOR_FIELDS,
     Ask,
     Field,
@@ -745,7 +746,13 @@ def round_trip(rel: str, text: str) -> RoundTrip:
 # --- record-change and retire -----------------------------------------------------------------
 
 
-CHANGE_FIELDS_ALL: tuple[Field, ...] = (*CHANGE_META_FIELDS, *CHANGE_FIELDS)
+_SERVICES_AT = 1 + [f.name for f in CHANGE_FIELDS].index("unused-services-disabled")
+CHANGE_FIELDS_ALL: tuple[Field, ...] = (
+    *CHANGE_META_FIELDS,
+    *CHANGE_FIELDS[:_SERVICES_AT],
+    *SERVICE_EDIT_FIELDS,
+    *CHANGE_FIELDS[_SERVICES_AT:],
+)
 """Every option of ``record-change`` besides the device id and the kind."""
 _REQUIRED_FOR: dict[ChangeKind, tuple[str, ...]] = {
     ChangeKind.FIRMWARE_UPDATE: ("firmware_version",),
@@ -829,7 +836,8 @@ def record_change(
             if fld.key in values:
                 problem = snap.check(DEVICE, fld, values[fld.key], effective, device.id)
                 if problem:
-                    problems.append(((fld.path if fld in CHANGE_FIELDS else ("changes",)), problem))
+                    where = fld.path if fld not in CHANGE_META_FIELDS else ("changes",)
+                    problems.append((where, problem))
         if "segment" in given and "ip" not in given and effective.get("ip"):
             problem = snap.ip_problem(str(effective["ip"]), given["segment"], device.id)
             if problem:
@@ -838,6 +846,11 @@ def record_change(
         doc = round_trip(record.file, snap.register.texts[record.file])
         for path, value in updates.items():
             doc.set(path, value, DEVICE.key_order)
+        edited, unknown = _edit_services(
+            doc, values.get("add_service", []), values.get("remove_service", [])
+        )
+        problems += [(("hardening", "services"), problem) for problem in unknown]
+        detail = "; ".join(part for part in (detail, edited) if part)
         summary = values.get("summary") or _summary(kind, given, detail)
         entry = _change(when, kind, summary, values.get("by"), **extra)
         doc.append(("changes",), entry, DEVICE.key_order)
@@ -846,6 +859,47 @@ def record_change(
         return Draft(record.file, doc.text(), device_id, message, False, (), tuple(problems), gate)
 
     return _write(root, today, commit, draft_of)
+
+
+def _edit_services(
+    doc: RoundTrip, added: Sequence[dict[str, Any]], removed: Sequence[str]
+) -> tuple[str, list[str]]:
+    """Remove the services named in ``removed``, then add each of ``added`` (changing the one of
+    the same name): what was added, changed and removed (``services: added snmp, changed https,
+    removed telnet``), and a problem for each name to remove that the device does not have."""
+    path = ("hardening", "services")
+    current = doc.get(path)
+    entries = list(current) if isinstance(current, list) else []
+    before = {str(entry.get("name")): dict(entry) for entry in entries if isinstance(entry, dict)}
+    problems: list[str] = []
+    for name in removed:
+        index = next((i for i, e in enumerate(entries) if e.get("name") == name), None)
+        if index is None:
+            have = ", ".join(before) or "none"
+            problems.append(f"no service '{name}' to remove (its services: {have})")
+            continue
+        del entries[index]
+        del current[index]
+    for entry in added:
+        index = next((i for i, e in enumerate(entries) if e.get("name") == entry["name"]), None)
+        if index is None:
+            doc.append(path, entry, DEVICE.key_order)
+            current = doc.get(path)
+            entries.append(entry)
+        else:
+            doc.set((*path, index), entry, DEVICE.key_order)
+            entries[index] = entry
+    after = {str(entry["name"]): dict(entry) for entry in entries}
+    parts = [
+        f"{verb} {', '.join(names)}"
+        for verb, names in (
+            ("added", [n for n in after if n not in before]),
+            ("changed", [n for n in after if n in before and after[n] != before[n]]),
+            ("removed", [n for n in before if n not in after]),
+        )
+        if names
+    ]
+    return (f"services: {'; '.join(parts)}" if parts else ""), problems
 
 
 def current_values(device: Device) -> Values:

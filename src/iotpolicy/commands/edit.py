@@ -318,6 +318,7 @@ def record_change_command(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
     interactive: bool | None = InteractiveOption,
+    service: list[str] | None = typer.Option(None, "--service", hidden=True),
     **given: Any,
 ) -> None:
     """Record a change to a device and update the fields it implies.
@@ -328,6 +329,12 @@ def record_change_command(
     configuration: --summary. Device fields given as options are set too."""
     change = ChangeKind(kind.value)
     with user_errors():
+        if service:
+            raise UsageError(
+                "record-change does not take --service (it would replace every service of the "
+                "device): --add-service NAME:PORT/PROTO:WHY adds or changes one, "
+                "--remove-service NAME removes one"
+            )
         root = find_register(register)
         start: Values = {}
         if asking(interactive):
