@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shlex
 import signal
 import sys
 import time
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from iotpolicy.yamlio import parse_text
 from tests.conftest import Run
+from tests.test_edit_change import COMMISSIONING_FACTS
 
 Cli = Callable[..., Run]
 CTRL_C, CTRL_D = b"\x03", b"\x04"
@@ -46,7 +49,7 @@ def prompting(root: Path, tmp_path: Path) -> dict[str, tuple[list[str], str]]:
             "Done by",
         ),
         "init": (["init", str(tmp_path / "new-register")], "Organisation"),
-        "review": (["review", "--no-git", "--date", "2026-01-10", *register], "New version"),
+        "review": (["review", "--no-git", *register], "New version"),
     }
 
 
@@ -151,3 +154,187 @@ def test_ctrl_c_or_ctrl_d_at_a_prompt_ends_quietly_with_130_writing_nothing(
     assert "Traceback" not in shown
     assert files_of(root) == before
     assert not (tmp_path / "new-register").exists()
+
+
+# --- refusals known before the first prompt come before it --------------------------------------
+
+
+KNOWN_REFUSALS = {
+    "commissioning into a zone not of its category": (
+        {"devices/sensor-02.yaml": {"network": {"segment": "office", "ip": "10.40.0.9"}}},
+        ["record-change", "sensor-02", "--kind", "commissioning"],
+        1,
+        [
+            "devices/sensor-02.yaml:8: SEG-002: ot device in segment 'office' of zone "
+            "'corporate' (expected zone 'ot')",
+            "iotpolicy: refused: sensor-02 does not meet the rules for an active device yet "
+            "(1 problem); nothing was written",
+        ],
+    ),
+    "a change to a retired device": (
+        {"devices/sensor-02.yaml": {"status": "retired"}},
+        ["record-change", "sensor-02", "--kind", "configuration"],
+        1,
+        ["iotpolicy: sensor-02 is retired; its record no longer changes (nothing was written)"],
+    ),
+    "an id that exists": (
+        {},
+        ["add-device", "--id", "cam-01"],
+        1,
+        [
+            "iotpolicy: refused: device cam-01 already exists (devices/cam-01.yaml); nothing was "
+            "written"
+        ],
+    ),
+    "an address in use": (
+        {},
+        ["add-device", "--id", "cam-09", "--segment", "iot-cams", "--ip", "10.30.1.21"],
+        1,
+        [
+            "devices/cam-09.yaml:5: network.ip: 10.30.1.21 is already used by cam-01 "
+            "(devices/cam-01.yaml)",
+            "iotpolicy: refused: devices/cam-09.yaml would not be valid (1 problem); nothing was "
+            "written",
+        ],
+    ),
+    "an unknown person retiring": (
+        {},
+        ["retire", "plc-01", "--by", "nobody"],
+        1,
+        [
+            "iotpolicy: refused: --by: 'nobody' is not a known person; known: anna-berg, "
+            "ole-hansen; nothing was written"
+        ],
+    ),
+    "a review dated before the revision in force": (
+        {},
+        ["review", "--no-git", "--date", "2026-01-10"],
+        1,
+        [
+            "iotpolicy: refused: the review date 2026-01-10 is before revision 1.1 of "
+            "2026-06-01; nothing was written"
+        ],
+    ),
+    "a review approved by someone not a general manager": (
+        {},
+        ["review", "--no-git", "--approver", "ole-hansen"],
+        1,
+        [
+            "iotpolicy: refused: 'ole-hansen' is not a general manager and cannot approve the "
+            "policy (general managers: anna-berg); nothing was written"
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("edits", "args", "code", "expected"), KNOWN_REFUSALS.values(), ids=KNOWN_REFUSALS.keys()
+)
+def test_a_refusal_no_answer_can_change_comes_before_the_first_prompt(
+    cli: Cli,
+    make_register: Callable[..., Path],
+    edits: dict[str, object],
+    args: list[str],
+    code: int,
+    expected: list[str],
+) -> None:
+    root = make_register(edits)
+    before = files_of(root)
+    run = cli(*args, "--register", str(root), "--interactive", input="")
+    assert (run.exit_code, run.stdout, run.stderr.splitlines()) == (code, "", expected)
+    assert files_of(root) == before
+
+
+def test_init_refuses_a_folder_holding_a_register_before_asking(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    run = cli("init", str(root), "--interactive", input="")
+    assert (run.exit_code, run.stdout) == (2, "")
+    assert run.stderr == (
+        f"iotpolicy: {root} already holds a register (policy.yaml); nothing was written\n"
+    )
+
+
+def test_a_problem_an_answer_can_remove_is_still_asked_about(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    """A commissioning of a device that lacks facts is not refused before the prompts: they ask
+    for those facts."""
+    root = make_register()
+    run = cli("record-change", "sensor-02", "--register", str(root), "--kind", "commissioning",
+              "--interactive", input="")  # fmt: skip
+    assert (run.exit_code, run.stderr) == (2, "iotpolicy: input ended at 'Done by'\n")
+
+
+# --- a refusal after the answers keeps them as a command line ------------------------------------
+
+
+def kept(stderr: str) -> list[str]:
+    """The command line of the refusal's answers-kept line, as words."""
+    prefix = "Your answers as options, to run it again: "
+    lines = [line for line in stderr.splitlines() if line.startswith(prefix)]
+    assert len(lines) == 1, stderr
+    return shlex.split(lines[0].removeprefix(prefix))
+
+
+def test_a_refused_commissioning_prints_the_answers_as_a_command_that_runs(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    answers = ["ole-hansen", "Installed in hall B", "siemens", "SIMATIC HS-2", *[""] * 60]
+    run = cli("record-change", "sensor-02", "--register", str(root), "--kind", "commissioning",
+              "--date", "2026-11-20", "--interactive", input="\n".join(answers))  # fmt: skip
+    assert run.exit_code == 1
+    assert run.stderr.splitlines()[-1].startswith("iotpolicy: refused: sensor-02 does not meet")
+    words = kept(run.stderr)
+    assert words == [
+        "iotpolicy", "record-change", "sensor-02", "--kind", "commissioning",
+        "--register", str(root), "--date", "2026-11-20", "--by", "ole-hansen",
+        "--summary", "Installed in hall B", "--vendor", "siemens", "--model", "SIMATIC HS-2",
+    ]  # fmt: skip
+    again = cli(*words[1:], *COMMISSIONING_FACTS, "--no-interactive")
+    assert again.exit_code == 0, again.stderr
+    data = parse_text((root / "devices/sensor-02.yaml").read_text(encoding="utf-8")).data
+    assert (data["status"], data["vendor"], data["model"]) == ("active", "siemens", "SIMATIC HS-2")
+    assert data["changes"][-1]["summary"] == "Installed in hall B"
+
+
+def test_a_refused_active_device_prints_every_answer_and_option_as_a_command(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    answers = ["cam-09", "Yard camera", "iot", "camera", "axis", "", "", "active", *[""] * 60]
+    run = cli("add-device", "--register", str(root), "--interactive", "--no-logging",
+              input="\n".join(answers))  # fmt: skip
+    assert run.exit_code == 1
+    assert kept(run.stderr) == [
+        "iotpolicy", "add-device", "--register", str(root), "--id", "cam-09",
+        "--name", "Yard camera", "--category", "iot", "--type", "camera", "--vendor", "axis",
+        "--status", "active", "--no-logging",
+    ]  # fmt: skip
+    assert not (root / "devices/cam-09.yaml").exists()
+
+
+def test_the_answers_kept_never_repeat_a_value_that_looks_like_a_credential(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    before = files_of(root)
+    answers = ["", "", "Gateways added; their login is admin/admin", "ole-hansen", "",
+               "Yes.", "Yes.", "None.", "None."]  # fmt: skip
+    run = cli("review", "--register", str(root), "--no-git", "--date", "2026-11-20",
+              "--interactive", input="\n".join(answers) + "\n")  # fmt: skip
+    assert run.exit_code == 1
+    assert "admin/admin" not in run.stderr
+    line = next(line for line in run.stderr.splitlines() if line.startswith("Your answers"))
+    assert line.startswith(
+        "Your answers as options, to run it again (--summary left out: it looks like a "
+        "credential): iotpolicy review "
+    )
+    words = shlex.split(line.split(": ", 1)[1])
+    assert "--summary" not in words
+    assert words[words.index("--reviewer") + 1] == "ole-hansen"
+    assert words[words.index("--approver") + 1] == "anna-berg"
+    assert "--answer" in words and "laws=None." in words
+    assert files_of(root) == before

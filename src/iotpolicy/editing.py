@@ -59,6 +59,8 @@ from iotpolicy.register import (
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
 from iotpolicy.yamlio import (
+    LDict,
+    LList,
     Quoted,
     RoundTrip,
     YamlEditError,
@@ -66,6 +68,7 @@ from iotpolicy.yamlio import (
     dump_new,
     parse_text,
     register_lock,
+    value_at,
 )
 
 Path_ = tuple[str | int, ...]
@@ -412,10 +415,12 @@ def fill(
     ask: Prompt,
     tell: Tell,
     own: str | None = None,
-) -> None:
+) -> dict[str, list[str]]:
     """Ask for every missing field that is to be asked, in table order, checking each answer as
     it is typed (its form, then against the register) and asking again until it is right. An
-    empty answer skips an optional field and ends a list."""
+    empty answer skips an optional field and ends a list. Returns the answers as typed, by field
+    key (to repeat them as options)."""
+    typed: dict[str, list[str]] = {}
     for fld in fields:
         if fld.key in values or not fld.asked(values):
             continue
@@ -437,6 +442,7 @@ def fill(
                 value = _checked(kind, fld, answer, values, snap, own, tell)
                 if value is not None:
                     items.extend(value if isinstance(value, list) else [value])
+                    typed.setdefault(fld.key, []).append(answer.strip())
             if items:
                 values[fld.key] = items
             continue
@@ -453,7 +459,9 @@ def fill(
             value = _checked(kind, fld, answer, values, snap, own, tell)
             if value is not None:
                 values[fld.key] = value
+                typed[fld.key] = [answer.strip()]
                 break
+    return typed
 
 
 def _checked(
@@ -540,9 +548,17 @@ class Outcome:
     """The short hash of the commit made with ``--commit``."""
 
 
-def _write(root: Path, today: date, commit: bool, draft_of: Callable[[Snapshot], Draft]) -> Outcome:
-    """Lock, reload, draft, check, then write and commit, or refuse having written nothing."""
-    return write_drafts(root, today, commit, lambda snap: [draft_of(snap)])[0]
+def _write(
+    root: Path,
+    today: date,
+    commit: bool,
+    draft_of: Callable[[Snapshot], Draft],
+    known_only: bool = False,
+) -> Outcome:
+    """Lock, reload, draft, check, then write and commit, or refuse having written nothing
+    (``known_only``: see :func:`write_drafts`)."""
+    drafts = write_drafts(root, today, commit, lambda snap: [draft_of(snap)], known_only=known_only)
+    return drafts[0]
 
 
 def _commit_message(message: str | None, drafts: Sequence[Draft]) -> str:
@@ -561,10 +577,14 @@ def write_drafts(
     drafts_of: Callable[[Snapshot], Sequence[Draft]],
     message: str | None = None,
     dry_run: bool = False,
+    known_only: bool = False,
 ) -> tuple[Outcome, ...]:
     """The one write path, for one file or several (imports): lock, reload, draft every file,
     check them together, then write them all and commit them in one commit (``message``, or the
-    first draft's), or refuse having written nothing. ``dry_run``: check only, write nothing."""
+    first draft's), or refuse having written nothing. ``dry_run``: check only, write nothing.
+    ``known_only``: a dry run before the prompts, on the values known so far, refusing only on
+    the problems no answer can remove (see :func:`_problems`)."""
+    dry_run = dry_run or known_only
     with register_lock(root):
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
@@ -581,7 +601,7 @@ def write_drafts(
             problem
             for draft, own in zip(drafts, owns, strict=True)
             if draft.record
-            for problem in _problems(snap, draft, result.findings, own)
+            for problem in _problems(snap, draft, result.findings, own, known_only)
         ]
         if problems:
             noun = "problem" if len(problems) == 1 else "problems"
@@ -605,11 +625,20 @@ def write_drafts(
 
 
 def _problems(
-    snap: Snapshot, draft: Draft, after: Sequence[Finding], own: tuple[Finding, ...]
+    snap: Snapshot,
+    draft: Draft,
+    after: Sequence[Finding],
+    own: tuple[Finding, ...],
+    known_only: bool = False,
 ) -> list[str]:
     """One ``file:line: what`` line per problem of the drafted file: the command's own checks,
     then what ``check``'s REG rules find in it that they did not find before (a credential
-    always), then, for a record going live, every unsuppressed error about it."""
+    always), then, for a record going live, every unsuppressed error about it.
+
+    ``known_only``: the draft holds only the values known before the prompts, and the prompts
+    ask only for values it lacks; so only a problem at a line holding a value stays whatever
+    is answered. One reported at a mapping or at the record's first line (where a missing key
+    is reported) may be answered away, and is left out."""
     data = parse_text(draft.text).data
     found: list[tuple[int, str]] = []
     fields_reported: set[str] = set()
@@ -638,20 +667,48 @@ def _problems(
                 and not finding.rule.startswith("REG")
             ):
                 found.append((finding.line, f"{finding.rule}: {finding.message}"))
+    if known_only:
+        record = value_at(data, draft.base)
+        first = getattr(record, "line", None)
+        found = [(line, m) for line, m in found if line != first and _holds(record, line)]
     return [f"{draft.file}:{line}: {message}" for line, message in sorted(set(found))]
+
+
+def _holds(node: Any, line: int) -> bool:
+    """True when a key or item of ``node`` (at any depth) at ``line`` holds a value: a scalar or
+    a list, not a mapping."""
+    if isinstance(node, LDict):
+        children = [(node.key_lines[key], child) for key, child in node.items()]
+    elif isinstance(node, LList):
+        children = list(zip(node.item_lines, node, strict=True))
+    else:
+        return False
+    return any(
+        (at == line and not isinstance(child, LDict)) or _holds(child, line)
+        for at, child in children
+    )
 
 
 # --- add-* -------------------------------------------------------------------------------------
 
 
 def add_record(
-    root: Path, kind: Kind, values: Values, *, today: date, commit: bool = False
+    root: Path,
+    kind: Kind,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
-    """Create a record of ``kind`` from ``values`` (a new file, or a new entry of people.yaml)."""
+    """Create a record of ``kind`` from ``values`` (a new file, or a new entry of people.yaml).
+    ``known_only``: before the prompts, refuse on what the values given (the id among them)
+    decide; a value still to be asked for is not given its default (see :func:`write_drafts`)."""
 
     def draft_of(snap: Snapshot) -> Draft:
         answers = dict(values)
-        apply_defaults(kind, kind.fields, answers, snap)
+        defaulted = [f for f in kind.fields if not (known_only and f.asked(answers))]
+        apply_defaults(kind, defaulted, answers, snap)
         record_id = answers["id"]
         taken = snap.check(kind, kind.fields[0], record_id, answers, None)
         if taken:
@@ -710,7 +767,7 @@ def add_record(
             rel, doc.text(), record_id, message, False, (len(doc.root) - 1,), tuple(problems)
         )
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)
 
 
 def build(kind: Kind, values: Values) -> dict[str, Any]:
@@ -802,15 +859,19 @@ def record_change(
     *,
     today: date,
     commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
     """Append a ``kind`` change to a device and update the fields it implies: a commissioning
     sets status active and ``commissioned_on`` (and is refused unless the device then meets
     every active-device rule); a firmware update sets ``firmware.version`` and ``updated_on``
     (with ``integrity``, the integrity record); a relocation its location and network; a
-    replacement its serial number. Device fields given as options are set too."""
+    replacement its serial number. Device fields given as options are set too.
+    ``known_only``: before the prompts, refuse on what the device and the values given
+    decide (see :func:`write_drafts`)."""
     if kind in (ChangeKind.RETIREMENT, ChangeKind.DISPOSAL):
         raise UsageError(f"record a {kind.value} with iotpolicy retire {device_id}")
-    if kind is ChangeKind.RELOCATION and not any(k in values for k in _RELOCATION_KEYS):
+    relocation = kind is ChangeKind.RELOCATION and not known_only
+    if relocation and not any(k in values for k in _RELOCATION_KEYS):
         raise UsageError(
             "a relocation needs where to: --site, --area, --segment, --ip, --mac or --hostname"
         )
@@ -858,7 +919,7 @@ def record_change(
         gate = kind is ChangeKind.COMMISSIONING
         return Draft(record.file, doc.text(), device_id, message, False, (), tuple(problems), gate)
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)
 
 
 def _edit_services(
@@ -926,7 +987,7 @@ def _implied(
         case ChangeKind.COMMISSIONING:
             updates[("status",)] = Status.ACTIVE.value
             updates[("commissioned_on",)] = when
-        case ChangeKind.FIRMWARE_UPDATE:
+        case ChangeKind.FIRMWARE_UPDATE if "firmware_version" in given:
             old = device.firmware.version if device.firmware else None
             new = str(given["firmware_version"])
             updates[("firmware", "updated_on")] = when
@@ -938,7 +999,7 @@ def _implied(
                 extra["from_version"] = Quoted(old)
             extra["to_version"] = Quoted(new)
             detail = f"{old} -> {new}" if old else f"-> {new}"
-        case ChangeKind.REPLACEMENT:
+        case ChangeKind.REPLACEMENT if "serial" in given:
             extra["serial"] = given["serial"]
             detail = f"serial {device.serial} -> {given['serial']}" if device.serial else ""
         case ChangeKind.RELOCATION:
@@ -953,9 +1014,9 @@ def _summary(kind: ChangeKind, given: Values, detail: str) -> str:
     match kind:
         case ChangeKind.COMMISSIONING:
             return "Commissioned; hardened, approved and put into service."
-        case ChangeKind.FIRMWARE_UPDATE:
+        case ChangeKind.FIRMWARE_UPDATE if "firmware_version" in given:
             return f"Firmware updated ({detail})."
-        case ChangeKind.REPLACEMENT:
+        case ChangeKind.REPLACEMENT if "serial" in given:
             return f"Hardware replaced; new serial {given['serial']}."
         case ChangeKind.RELOCATION:
             moved = ", ".join(f"{k} {given[k]}" for k in _RELOCATION_KEYS if k in given)
@@ -968,12 +1029,20 @@ _CONFIRMATIONS = ("data_wiped", "credentials_revoked", "removed_from_network")
 
 
 def retire(
-    root: Path, device_id: str, values: Values, *, today: date, commit: bool = False
+    root: Path,
+    device_id: str,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
     """Set a device retired or disposed, with its disposal record (date, by, and the three
-    confirmations, which must all be yes) and a retirement or disposal change."""
+    confirmations, which must all be yes) and a retirement or disposal change.
+    ``known_only``: before the prompts, refuse on what the device and the values given
+    decide (see :func:`write_drafts`)."""
     unconfirmed = [f"--{key.replace('_', '-')}" for key in _CONFIRMATIONS if not values.get(key)]
-    if unconfirmed:
+    if unconfirmed and not known_only:
         raise Refused(
             f"refused: a device is retired only once {', '.join(unconfirmed)} "
             f"{'is' if len(unconfirmed) == 1 else 'are'} done and confirmed (P35S 2.1, "
@@ -981,19 +1050,21 @@ def retire(
         )
     status = Status(values.get("status") or Status.RETIRED.value)
     when: date = values.get("date") or today
-    by: str = values["by"]
+    by: str | None = values.get("by")
 
     def draft_of(snap: Snapshot) -> Draft:
         record = snap.device(device_id)
         device = record.model
         if device.status is Status.DISPOSED or device.status is status:
             raise Refused(f"{device_id} is already {device.status.value} (nothing was written)")
-        person = snap.reference_problem(Ref.PERSON, by)
+        person = snap.reference_problem(Ref.PERSON, by) if by is not None else None
         if person:
             raise Refused(f"refused: --by: {person}; nothing was written")
         doc = round_trip(record.file, snap.register.texts[record.file])
         doc.set(("status",), status.value, DEVICE.key_order)
-        disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}, "by": by}
+        disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}}
+        if by is not None:
+            disposal["by"] = by
         if values.get("method"):
             disposal["method"] = values["method"]
         for key, value in disposal.items():
@@ -1013,4 +1084,4 @@ def retire(
         message = f"{'Dispose of' if disposed else 'Retire'} device {device_id}"
         return Draft(record.file, doc.text(), device_id, message, False)
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)

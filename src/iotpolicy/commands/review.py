@@ -15,8 +15,15 @@ from pathlib import Path
 import typer
 
 from iotpolicy.app import RegisterOption, app, parse_as_of, user_errors, write_output
-from iotpolicy.commands.edit import InteractiveOption, ask, asking, tell
-from iotpolicy.errors import UsageError
+from iotpolicy.commands.edit import (
+    InteractiveOption,
+    ask,
+    asking,
+    command_line,
+    keeping_answers,
+    tell,
+)
+from iotpolicy.errors import RefusedError, UsageError
 from iotpolicy.models.enums import Trigger
 from iotpolicy.register import find_register
 from iotpolicy.review import (
@@ -25,6 +32,7 @@ from iotpolicy.review import (
     Pack,
     approver_problem,
     build_pack,
+    check_before_answers,
     record_communication,
     render,
     reviewers_problem,
@@ -112,6 +120,33 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
             answers[question.key] = _ask_until(question.text, None)
 
 
+def _refuse_known(pack: Pack, day: date, values: dict[str, object]) -> None:
+    """Refuse, before the first question, what no answer changes: the date, uncommitted changes
+    and the options given."""
+    check_before_answers(pack, day)
+    version, approver, reviewers = values["version"], values["approver"], values["reviewers"]
+    for problem in (
+        version_problem(pack, str(version)) if version else None,
+        approver_problem(pack, str(approver)) if approver else None,
+        reviewers_problem(pack, [str(r) for r in reviewers])
+        if isinstance(reviewers, list)
+        else None,
+    ):
+        if problem is not None:
+            raise RefusedError(f"refused: {problem}; nothing was written")
+
+
+def _as_options(values: dict[str, object], answers: dict[str, str]) -> list[tuple[str, str | None]]:
+    """The decision and the answers as the options giving them."""
+    reviewers = values["reviewers"]
+    return [
+        *((f"--{key}", str(values[key])) for key in ("version", "trigger", "summary")),
+        *(("--reviewer", str(r)) for r in (reviewers if isinstance(reviewers, list) else [])),
+        ("--approver", str(values["approver"])),
+        *(("--answer", f"{q.key}={answers[q.key]}") for q in QUESTIONS),
+    ]
+
+
 @app.command("review")
 def review_command(
     version: str | None = typer.Option(
@@ -174,10 +209,22 @@ def review_command(
             "reviewers": reviewer,
             "approver": approver,
         }
+        again = None
         if asking(interactive):
+            _refuse_known(pack, day, values)
             if output is None:
                 typer.echo(render(pack))
+            typed = not all(values.values()) or not all(answers.get(q.key) for q in QUESTIONS)
             _prompt(pack, values, answers)
+            words = [
+                "review",
+                *(["--register", register] if register else []),
+                *(["--date", on] if on else []),
+                *(["--as-of", as_of] if as_of else []),
+                *(["--no-git"] if no_git else []),
+                *(["--commit"] if commit else []),
+            ]
+            again = command_line(words, _as_options(values, answers)) if typed else None
         else:
             lacking = [
                 option
@@ -206,7 +253,8 @@ def review_command(
             on=day,
             answers=answers,
         )
-        written = write_review(pack, decision, commit=commit)
+        with keeping_answers(again):
+            written = write_review(pack, decision, commit=commit)
         what = "approved in place" if written.in_place else "appended"
         typer.echo(f"Revision {decision.version} {what} in policy.yaml.")
         typer.echo(f"Review record written: {written.files[1]}.")
