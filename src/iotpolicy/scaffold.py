@@ -39,6 +39,7 @@ from iotpolicy.register import (
     schema_comment,
 )
 from iotpolicy.register import with_file as register_with_file
+from iotpolicy.schemas import KINDS as SCHEMA_KINDS
 from iotpolicy.schemas import schema_texts
 from iotpolicy.yamlio import LOCK_FILE, atomic_write_text, parse_text, yaml_text
 
@@ -186,6 +187,12 @@ def render(path: Path, options: InitOptions, today: date, top: Path) -> dict[str
         rel = target if live else f"{CI_FOLDER}/{template}"
         files[rel] = render_(f"{template}.j2").render(**context)
     return files
+
+
+def file_count() -> int:
+    """How many files :func:`render` writes, wherever the register is: policy.yaml,
+    people.yaml, the README, the .gitignore, a .gitkeep per folder, the schemas and the CI files."""
+    return 4 + len(_FOLDERS) + len(SCHEMA_KINDS) + len(_LIVE_CI)
 
 
 def check_rendered(path: Path, files: dict[str, str]) -> None:

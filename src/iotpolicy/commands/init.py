@@ -10,7 +10,6 @@ import typer
 
 from iotpolicy.app import app, user_errors
 from iotpolicy.commands.edit import (
-    CommitOption,
     InteractiveOption,
     as_options,
     ask,
@@ -23,14 +22,27 @@ from iotpolicy.commands.edit import (
 from iotpolicy.editing import Snapshot, apply_defaults, fill, parse_options
 from iotpolicy.fields import INIT_FIELDS
 from iotpolicy.register import Register
-from iotpolicy.scaffold import COMMIT_MESSAGE, InitOptions, InitOutcome, check_target, initialise
+from iotpolicy.scaffold import (
+    COMMIT_MESSAGE,
+    InitOptions,
+    InitOutcome,
+    check_target,
+    file_count,
+    initialise,
+)
+
+InitCommitOption = typer.Option(
+    False,
+    "--commit",
+    help=f"Commit the {file_count()} files init writes with git, and only those, as you.",
+)
 
 
 @app.command("init")
 @with_fields(INIT_FIELDS)
 def init(
     path: Path = typer.Argument(..., help="Folder of the new register (created if missing)."),
-    commit: bool = CommitOption,
+    commit: bool = InitCommitOption,
     interactive: bool | None = InteractiveOption,
     **given: Any,
 ) -> None:
