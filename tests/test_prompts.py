@@ -203,7 +203,7 @@ KNOWN_REFUSALS = {
         1,
         [
             "iotpolicy: refused: --by: 'nobody' is not a known person; known: anna-berg, "
-            "ole-hansen; nothing was written"
+            "ole-hansen; add it with iotpolicy add-person; nothing was written"
         ],
     ),
     "a review dated before the revision in force": (

@@ -61,7 +61,8 @@ def test_import_is_all_or_nothing(cli: CLI, reg: Path) -> None:
     assert run.stderr.splitlines() == [
         "inventory.csv: row 5, column 'IP-Address': network.ip: must be an IPv4 or IPv6 address",
         "inventory.csv: row 6, column 'Commissioned': must be a date written YYYY-MM-DD",
-        "inventory.csv: row 8, column 'Manufacturer': no vendor with id or name 'Janitza'",
+        "inventory.csv: row 8, column 'Manufacturer': no vendor with id or name 'Janitza'; "
+        "add it with iotpolicy add-vendor",
         "inventory.csv: row 9, column 'Status': status must be one of planned, active, retired "
         "or disposed",
         "iotpolicy: refused: 4 rows of inventory.csv not valid; nothing was written",
@@ -203,7 +204,8 @@ def test_import_xlsx_with_messy_headers(cli: CLI, reg: Path, tmp_path: Path) -> 
     assert run.stderr.splitlines() == [
         "assets.xlsx: row 4, column 'IPv4': 10.20.1.10 is already used by plc-01 "
         "(devices/plc-01.yaml)",
-        "assets.xlsx: row 5, column 'Responsible': no person with id or name 'Nobody'",
+        "assets.xlsx: row 5, column 'Responsible': no person with id or name 'Nobody'; add it "
+        "with iotpolicy add-person",
         "assets.xlsx: row 5, column 'IPv4': 10.30.1.61 is outside segment ot-line1 (10.20.1.0/24)",
         "iotpolicy: refused: 2 rows of assets.xlsx not valid; nothing was written",
     ]

@@ -46,6 +46,7 @@ from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Device, Person, PolicyException, Segment, Vendor
 from iotpolicy.models.base import is_slug
 from iotpolicy.models.enums import ChangeKind, Status
+from iotpolicy.names import add_hint
 from iotpolicy.register import (
     FOLDERS,
     PEOPLE_FILE,
@@ -285,7 +286,10 @@ class Snapshot:
                 known = self.ids("segment") | {"internet"}
         if value in known:
             return None
-        return f"'{value}' is not a known {ref.value}; known: {_listing(sorted(known))}"
+        problem = f"'{value}' is not a known {ref.value}; known: {_listing(sorted(known))}"
+        if ref in (Ref.VENDOR, Ref.SEGMENT, Ref.PERSON):
+            problem += f"; {add_hint(ref.value)}"
+        return problem
 
     def ip_problem(self, value: str, segment_id: str | None, own: str | None) -> str | None:
         """Outside the segment's CIDR, or used by another planned or active device."""
