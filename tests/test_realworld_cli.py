@@ -288,6 +288,35 @@ def test_export_refuses_invalid_registers_and_secrets(cli: CLI, reg: Path) -> No
     )
 
 
+def test_import_without_a_status_column_plans_new_devices_and_says_so(
+    cli: CLI, reg: Path, tmp_path: Path
+) -> None:
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "id,name,category,type\ncam-30,Gate camera,iot,camera\ncam-31,Dock camera,iot,camera\n",
+        "utf-8",
+    )
+    args = ("import", "devices", str(inventory), "--register", str(reg))
+    dry = cli(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert (
+        "No status given in rows 2, 3: the new devices would be planned, as with add-device.\n"
+        in (dry.stdout)
+    )
+    run = cli(*args)
+    assert run.exit_code == 0, run.stderr
+    lines = [line for line in run.stdout.splitlines() if "status" in line]
+    assert lines == [
+        "No status given in rows 2, 3: the new devices are planned, as with add-device."
+    ]
+    for device in ("cam-30", "cam-31"):
+        data = yaml.safe_load((reg / "devices" / f"{device}.yaml").read_text("utf-8"))
+        assert data["status"] == "planned"
+    again = cli(*args)  # the devices exist now: their status is theirs, nothing is said
+    assert again.exit_code == 0, again.stderr
+    assert "No status given" not in again.stdout
+
+
 def test_import_never_writes_a_secret(cli: CLI, reg: Path, tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.csv"
     inventory.write_text(

@@ -118,6 +118,8 @@ class _Planned:
     """created, updated or unchanged."""
     fields: tuple[str, ...]
     """The fields it sets (for an update: the ones that change)."""
+    planned: bool = False
+    """A new device without a status: planned, as ``add-device`` makes it."""
 
 
 @import_app.command("devices")
@@ -175,6 +177,14 @@ def import_devices(
             what = verb.get(item.action, item.action)
             fields = f": {', '.join(item.fields)}" if item.action == "updated" else ""
             typer.echo(f"row {item.row}: {what} devices/{item.device}.yaml{fields}")
+        planned = [str(p.row) for p in sorted(plan, key=lambda p: p.row) if p.planned]
+        if planned:
+            s = "s" if len(planned) > 1 else ""
+            be = "would be" if dry_run else ("are" if s else "is")
+            typer.echo(
+                f"No status given in row{s} {', '.join(planned)}: the new device{s} {be} "
+                "planned, as with add-device."
+            )
         if columns.ignored:
             typer.echo(f"Columns not imported: {', '.join(columns.ignored)} (name them with --map)")
         counts = {a: sum(1 for p in plan if p.action == a) for a in ("created", "updated")}
@@ -210,9 +220,11 @@ def _device_drafts(
             errors.append(CellError(row.row, None, f"{rel} is not valid; fix it first"))
             continue
         current = _plain(record.model.model_dump(exclude_none=True)) if record else {}
-        device, problems = _row_problems(
-            snap, row, _merge(current, nest(row.values)), columns, used_ips
-        )
+        given = nest(row.values)
+        planned = record is None and "status" not in given
+        if planned:
+            given["status"] = Status.PLANNED.value
+        device, problems = _row_problems(snap, row, _merge(current, given), columns, used_ips)
         if device is None or problems or row.row in bad_rows:
             errors.extend(problems)
             continue
@@ -220,7 +232,7 @@ def _device_drafts(
         if record is None:
             text = dump_new(_quoted("", new), schema_comment(rel))
             drafts.append(Draft(rel, text, row.id, f"Add device {row.id}", True))
-            plan.append(_Planned(row.row, row.id, "created", tuple(row.values)))
+            plan.append(_Planned(row.row, row.id, "created", tuple(row.values), planned))
             continue
         changed = [path for path in row.values if _get(current, path) != _get(new, path)]
         if not changed:
