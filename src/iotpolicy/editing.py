@@ -915,8 +915,8 @@ def record_change(
             doc, values.get("add_service", []), values.get("remove_service", [])
         )
         problems += [(("hardening", "services"), problem) for problem in unknown]
-        detail = "; ".join(part for part in (detail, edited) if part)
         summary = values.get("summary") or _summary(kind, given, detail)
+        detail = "; ".join(part for part in (detail, edited) if part)
         entry = _change(when, kind, summary, values.get("by"), **extra)
         doc.append(("changes",), entry, DEVICE.key_order)
         message = f"Record {kind.value} on {device_id}" + (f" ({detail})" if detail else "")
@@ -930,7 +930,7 @@ def _edit_services(
     doc: RoundTrip, added: Sequence[dict[str, Any]], removed: Sequence[str]
 ) -> tuple[str, list[str]]:
     """Remove the services named in ``removed``, then add each of ``added`` (changing the one of
-    the same name): what was added, changed and removed (``services: added snmp, changed https,
+    the same name): what was added, changed and removed (``services: added snmp; changed https;
     removed telnet``), and a problem for each name to remove that the device does not have."""
     path = ("hardening", "services")
     current = doc.get(path)

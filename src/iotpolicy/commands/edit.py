@@ -296,14 +296,14 @@ def _add(
 ) -> None:
     """The one body of every ``add-*`` command."""
     kind = KINDS[kind_name]
-
-    def write(values: Values, known_only: bool) -> Outcome:
-        return add_record(
-            root, kind, values, today=date.today(), commit=commit, known_only=known_only
-        )
-
     with user_errors():
         root = find_register(register)
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return add_record(
+                root, kind, values, today=date.today(), commit=commit, known_only=known_only
+            )
+
         words = [f"add-{kind_name}", *_options(register, commit)]
         values, outcome = _edit(
             words, kind, kind.fields, given, root, interactive, write,
@@ -448,14 +448,14 @@ def retire_command(
 
     Asks for each confirmation (data wiped, credentials revoked, removed from the network) and
     refuses unless all three are confirmed."""
-
-    def write(values: Values, known_only: bool) -> Outcome:
-        return retire(
-            root, device_id, values, today=date.today(), commit=commit, known_only=known_only
-        )
-
     with user_errors():
         root = find_register(register)
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return retire(
+                root, device_id, values, today=date.today(), commit=commit, known_only=known_only
+            )
+
         words = ["retire", device_id, *_options(register, commit)]
         _, outcome = _edit(
             words, DEVICE, RETIRE_FIELDS, given, root, interactive, write, own=device_id
