@@ -128,9 +128,21 @@ def test_add_device_status_active_needs_every_field_the_active_rules_need(
     ("change", "expected"),
     [
         (("--id", "cam-01"), "refused: device cam-01 already exists (devices/cam-01.yaml)"),
-        (("--vendor", "axiss"), "vendor: 'axiss' is not a known vendor; known: axis, siemens"),
-        (("--owner", "nobody"), "owner: 'nobody' is not a known person"),
-        (("--segment", "iot-nowhere"), "network.segment: 'iot-nowhere' is not a known segment"),
+        (
+            ("--vendor", "axiss"),
+            "vendor: 'axiss' is not a known vendor; known: axis, siemens; "
+            "add it with iotpolicy add-vendor",
+        ),
+        (
+            ("--owner", "nobody"),
+            "owner: 'nobody' is not a known person; known: anna-berg, "
+            "ole-hansen; add it with iotpolicy add-person",
+        ),
+        (
+            ("--segment", "iot-nowhere"),
+            "network.segment: 'iot-nowhere' is not a known segment; "
+            "known: iot-cams, mgmt, office, ot-line1; add it with iotpolicy add-segment",
+        ),
         (("--ip", "10.99.0.1"), "network.ip: 10.99.0.1 is outside segment iot-cams (10.30.1.0/24)"),
         (("--ip", "10.30.1.21"), "network.ip: 10.30.1.21 is already used by cam-01"),
         (("--remote-access", "direct-internet"), "access.remote_access: must be one of none, vpn"),
@@ -246,7 +258,8 @@ def test_add_device_prompts_offer_choices_and_ask_again_until_each_answer_is_val
         "  Category: must be one of iot, ot",
         "  Device type (camera, plc, hmi, printer ...): must be a lower-case word of letters, "
         "digits and hyphens",
-        "  Vendor: 'axiss' is not a known vendor; known: axis, siemens",
+        "  Vendor: 'axiss' is not a known vendor; known: axis, siemens; add it with iotpolicy "
+        "add-vendor",
         "  IP address: 10.20.1.5 is outside segment iot-cams (10.30.1.0/24)",
         "  IP address: 10.30.1.21 is already used by cam-01 (devices/cam-01.yaml)",
         "  MAC address: must be a MAC address such as 00:1b:1b:12:34:56",

@@ -554,3 +554,84 @@ def test_ids_complete_from_the_register(make_register: Callable[..., Path]) -> N
         [str(Path(sys.executable).parent / "iotpolicy")], env=env, capture_output=True, text=True
     )
     assert done.stdout.split() == ["axis", "siemens"]
+
+
+# --- services, one by one -----------------------------------------------------------------------
+
+
+def test_record_change_adds_changes_and_removes_services_one_by_one(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register(
+        {"devices/plc-01.yaml": {"hardening.services.1": {
+            "name": "http", "port": 80, "protocol": "tcp", "justification": "Web UI"}}}
+    )  # fmt: skip
+    run = cli(
+        "record-change", "plc-01", "--register", str(root), "--kind", "configuration",
+        "--summary", "Services reviewed.", "--date", "2026-11-20",
+        "--add-service", "s7comm:102/tcp:Engineering access from the jump host only",
+        "--add-service", "snmp:161/udp:Monitoring by the NMS", "--remove-service", "http",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "Record configuration on plc-01 (services: added snmp; changed s7comm; removed http): "
+        "devices/plc-01.yaml written."
+    )
+    data = parse_text((root / "devices/plc-01.yaml").read_text(encoding="utf-8")).data
+    assert data["hardening"]["services"] == [
+        {"name": "s7comm", "port": "102", "protocol": "tcp",
+         "justification": "Engineering access from the jump host only"},
+        {"name": "snmp", "port": "161", "protocol": "udp",
+         "justification": "Monitoring by the NMS"},
+    ]  # fmt: skip
+    assert data["hardening"]["unused_services_disabled"] == "true"  # the rest is kept
+
+
+def test_record_change_adds_the_first_service_of_a_device(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    run = cli(
+        "record-change", "sensor-02", "--register", str(root), "--kind", "configuration",
+        "--summary", "Modbus enabled.", "--add-service", "modbus:502/tcp:Read by the SCADA",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    assert "(services: added modbus)" in run.stdout
+    data = parse_text((root / "devices/sensor-02.yaml").read_text(encoding="utf-8")).data
+    assert data["hardening"] == {
+        "services": [{"name": "modbus", "port": "502", "protocol": "tcp",
+                      "justification": "Read by the SCADA"}]
+    }  # fmt: skip
+
+
+def test_record_change_refuses_to_remove_a_service_the_device_lacks(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    before = (root / "devices/plc-01.yaml").read_bytes()
+    run = cli(
+        "record-change", "plc-01", "--register", str(root), "--kind", "configuration",
+        "--summary", "Telnet off.", "--remove-service", "telnet",
+    )  # fmt: skip
+    assert run.exit_code == 1
+    assert "hardening.services: no service 'telnet' to remove (its services: s7comm)" in (
+        run.stderr
+    )
+    assert (root / "devices/plc-01.yaml").read_bytes() == before
+
+
+def test_record_change_refuses_service_which_would_replace_them_all(
+    cli: Cli, make_register: Callable[..., Path]
+) -> None:
+    root = make_register()
+    before = (root / "devices/plc-01.yaml").read_bytes()
+    run = cli(
+        "record-change", "plc-01", "--register", str(root), "--kind", "configuration",
+        "--summary", "SNMP on.", "--service", "snmp:161/udp:Monitoring",
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert len(run.stderr.splitlines()) == 1
+    assert "--add-service" in run.stderr and "--remove-service" in run.stderr
+    assert (root / "devices/plc-01.yaml").read_bytes() == before
+    shown = cli("record-change", "--help").stdout
+    assert "--add-service" in shown and "--remove-service" in shown and "--service" not in shown

@@ -19,6 +19,7 @@ from tests.conftest import Run
 
 Cli = Callable[..., Run]
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = ("--organization", "Fjord Foods AS", "--general-manager", "Anna Berg",
           "--operations-manager", "Ole Hansen")  # fmt: skip
 
@@ -270,6 +271,32 @@ def test_init_commit_commits_every_file_it_wrote(cli: Cli, tmp_path: Path) -> No
     committed = git(root, "show", "--name-only", "--format=", "HEAD").split()
     assert len(committed) == 22 and "policy.yaml" in committed
     assert git(root, "status", "--porcelain") == ""
+
+
+def test_help_readme_and_behaviour_agree_on_the_files_init_commits(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """The number of files ``init --commit`` writes and commits is the one its help and the
+    README's init section state (help and README once said "only that file" and 14 files)."""
+    root = tmp_path / "acme"
+    run = cli("init", str(root), *PEOPLE, "--commit")
+    assert run.exit_code == 0, run.stderr
+    committed = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    written = [
+        p for p in root.rglob("*") if p.is_file() and ".git" not in p.relative_to(root).parts
+    ]
+    said = re.search(r"^Initialised a register in .* \((\d+) files\)\.$", run.stdout, re.M)
+    shown = " ".join(cli("init", "--help", env={"COLUMNS": "200"}).stdout.replace("│", " ").split())
+    helped = re.search(r"--commit .*? Commit the (\d+) files init writes with git, and only", shown)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `iotpolicy init PATH`") :]
+    section = section[: section.index("\n### ", 1)]
+    table = re.search(r"^\| `--commit` \| commit the (\d+) files init writes", section, re.M)
+    example = re.search(r"^Initialised a register in .* \((\d+) files\)\.$", section, re.M)
+    assert said and helped and table and example, (shown, section)
+    stated = {int(m.group(1)) for m in (said, helped, table, example)}
+    assert stated == {len(committed)} == {len(written)}, (stated, len(committed), len(written))
+    assert "only that file" not in shown
 
 
 def test_the_general_manager_may_also_be_the_operations_manager(cli: Cli, tmp_path: Path) -> None:

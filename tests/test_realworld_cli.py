@@ -61,7 +61,8 @@ def test_import_is_all_or_nothing(cli: CLI, reg: Path) -> None:
     assert run.stderr.splitlines() == [
         "inventory.csv: row 5, column 'IP-Address': network.ip: must be an IPv4 or IPv6 address",
         "inventory.csv: row 6, column 'Commissioned': must be a date written YYYY-MM-DD",
-        "inventory.csv: row 8, column 'Manufacturer': no vendor with id or name 'Janitza'",
+        "inventory.csv: row 8, column 'Manufacturer': no vendor with id or name 'Janitza'; "
+        "add it with iotpolicy add-vendor",
         "inventory.csv: row 9, column 'Status': status must be one of planned, active, retired "
         "or disposed",
         "iotpolicy: refused: 4 rows of inventory.csv not valid; nothing was written",
@@ -203,7 +204,8 @@ def test_import_xlsx_with_messy_headers(cli: CLI, reg: Path, tmp_path: Path) -> 
     assert run.stderr.splitlines() == [
         "assets.xlsx: row 4, column 'IPv4': 10.20.1.10 is already used by plc-01 "
         "(devices/plc-01.yaml)",
-        "assets.xlsx: row 5, column 'Responsible': no person with id or name 'Nobody'",
+        "assets.xlsx: row 5, column 'Responsible': no person with id or name 'Nobody'; add it "
+        "with iotpolicy add-person",
         "assets.xlsx: row 5, column 'IPv4': 10.30.1.61 is outside segment ot-line1 (10.20.1.0/24)",
         "iotpolicy: refused: 2 rows of assets.xlsx not valid; nothing was written",
     ]
@@ -284,6 +286,35 @@ def test_export_refuses_invalid_registers_and_secrets(cli: CLI, reg: Path) -> No
         2,
         "--format xlsx needs --output FILE",
     )
+
+
+def test_import_without_a_status_column_plans_new_devices_and_says_so(
+    cli: CLI, reg: Path, tmp_path: Path
+) -> None:
+    inventory = tmp_path / "inventory.csv"
+    inventory.write_text(
+        "id,name,category,type\ncam-30,Gate camera,iot,camera\ncam-31,Dock camera,iot,camera\n",
+        "utf-8",
+    )
+    args = ("import", "devices", str(inventory), "--register", str(reg))
+    dry = cli(*args, "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert (
+        "No status given in rows 2, 3: the new devices would be planned, as with add-device.\n"
+        in (dry.stdout)
+    )
+    run = cli(*args)
+    assert run.exit_code == 0, run.stderr
+    lines = [line for line in run.stdout.splitlines() if "status" in line]
+    assert lines == [
+        "No status given in rows 2, 3: the new devices are planned, as with add-device."
+    ]
+    for device in ("cam-30", "cam-31"):
+        data = yaml.safe_load((reg / "devices" / f"{device}.yaml").read_text("utf-8"))
+        assert data["status"] == "planned"
+    again = cli(*args)  # the devices exist now: their status is theirs, nothing is said
+    assert again.exit_code == 0, again.stderr
+    assert "No status given" not in again.stdout
 
 
 def test_import_never_writes_a_secret(cli: CLI, reg: Path, tmp_path: Path) -> None:

@@ -73,7 +73,8 @@ def test_messy_csv_headers_map_to_fields() -> None:
     assert columns.ignored == ("Cost centre",)
     assert errors == [
         "row 6, column 'Commissioned': must be a date written YYYY-MM-DD",
-        "row 8, column 'Manufacturer': no vendor with id or name 'Janitza'",
+        "row 8, column 'Manufacturer': no vendor with id or name 'Janitza'; add it with "
+        "iotpolicy add-vendor",
     ]
     by_id = {r.id: r for r in rows}
     # meter-10 stays (its unknown vendor is an error of its cell, its other cells are checked)

@@ -34,6 +34,7 @@ from iotpolicy.fields import (
     EXCEPTION_FIELDS,
     PERSON_FIELDS,
     SEGMENT_FIELDS,
+    SERVICE_EDIT_FIELDS,
     VENDOR_FIELDS,
     Ask,
     Field,
@@ -45,6 +46,7 @@ from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Advisory, Device, Person, PolicyException, Segment, Vendor
 from iotpolicy.models.base import is_slug
 from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
+from iotpolicy.names import add_hint
 from iotpolicy.register import (
     FOLDERS,
     PEOPLE_FILE,
@@ -59,6 +61,8 @@ from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
 from iotpolicy.triage import TriageUpdate, update_candidates
 from iotpolicy.yamlio import (
+    LDict,
+    LList,
     Quoted,
     RoundTrip,
     YamlEditError,
@@ -66,6 +70,7 @@ from iotpolicy.yamlio import (
     dump_new,
     parse_text,
     register_lock,
+    value_at,
 )
 
 Path_ = tuple[str | int, ...]
@@ -282,7 +287,10 @@ class Snapshot:
                 known = self.ids("segment") | {"internet"}
         if value in known:
             return None
-        return f"'{value}' is not a known {ref.value}; known: {_listing(sorted(known))}"
+        problem = f"'{value}' is not a known {ref.value}; known: {_listing(sorted(known))}"
+        if ref in (Ref.VENDOR, Ref.SEGMENT, Ref.PERSON):
+            problem += f"; {add_hint(ref.value)}"
+        return problem
 
     def ip_problem(self, value: str, segment_id: str | None, own: str | None) -> str | None:
         """Outside the segment's CIDR, or used by another planned or active device."""
@@ -398,8 +406,8 @@ def _reason(exc: ValueError) -> str:
     return str(exc).removeprefix("Value error, ")
 
 
-Prompt = Callable[[str, str | None], str]
-"""Prompt callback: (question, default or None) -> the typed answer."""
+Prompt = Callable[[str, str, str | None], str]
+"""Prompt callback: (label, hint shown after it, default or None) -> the typed answer."""
 Tell = Callable[[str], None]
 """Message callback (problems with an answer, hints)."""
 
@@ -412,10 +420,12 @@ def fill(
     ask: Prompt,
     tell: Tell,
     own: str | None = None,
-) -> None:
+) -> dict[str, list[str]]:
     """Ask for every missing field that is to be asked, in table order, checking each answer as
     it is typed (its form, then against the register) and asking again until it is right. An
-    empty answer skips an optional field and ends a list."""
+    empty answer skips an optional field and ends a list. Returns the answers as typed, by field
+    key (to repeat them as options)."""
+    typed: dict[str, list[str]] = {}
     for fld in fields:
         if fld.key in values or not fld.asked(values):
             continue
@@ -428,7 +438,7 @@ def fill(
             items: list[Any] = []
             while True:
                 more = " (Enter when done)" if items or not fld.required else ""
-                answer = ask(f"{fld.label}{hint}{more}", "" if items or not fld.required else None)
+                answer = ask(fld.label, f"{hint}{more}", "" if items or not fld.required else None)
                 if not answer.strip():
                     if items or not fld.required:
                         break
@@ -437,6 +447,7 @@ def fill(
                 value = _checked(kind, fld, answer, values, snap, own, tell)
                 if value is not None:
                     items.extend(value if isinstance(value, list) else [value])
+                    typed.setdefault(fld.key, []).append(answer.strip())
             if items:
                 values[fld.key] = items
             continue
@@ -444,7 +455,7 @@ def fill(
         if default is None and not fld.required:
             default = ""
         while True:
-            answer = ask(f"{fld.label}{hint}{optional if not default else ''}", default)
+            answer = ask(fld.label, f"{hint}{optional if not default else ''}", default)
             if not answer.strip():
                 if not fld.required:
                     break
@@ -453,7 +464,9 @@ def fill(
             value = _checked(kind, fld, answer, values, snap, own, tell)
             if value is not None:
                 values[fld.key] = value
+                typed[fld.key] = [answer.strip()]
                 break
+    return typed
 
 
 def _checked(
@@ -542,9 +555,18 @@ class Outcome:
     """The other files the same write changed (triage candidates in advisories)."""
 
 
-def _write(root: Path, today: date, commit: bool, draft_of: Callable[[Snapshot], Draft]) -> Outcome:
-    """Lock, reload, draft, check, then write and commit, or refuse having written nothing."""
-    first, *others = write_drafts(root, today, commit, lambda snap: [draft_of(snap)])
+def _write(
+    root: Path,
+    today: date,
+    commit: bool,
+    draft_of: Callable[[Snapshot], Draft],
+    known_only: bool = False,
+) -> Outcome:
+    """Lock, reload, draft, check, then write and commit, or refuse having written nothing
+    (``known_only``: see :func:`write_drafts`)."""
+    first, *others = write_drafts(
+        root, today, commit, lambda snap: [draft_of(snap)], known_only=known_only
+    )
     return replace(first, also=tuple(others))
 
 
@@ -564,10 +586,14 @@ def write_drafts(
     drafts_of: Callable[[Snapshot], Sequence[Draft]],
     message: str | None = None,
     dry_run: bool = False,
+    known_only: bool = False,
 ) -> tuple[Outcome, ...]:
     """The one write path, for one file or several (imports): lock, reload, draft every file,
     check them together, then write them all and commit them in one commit (``message``, or the
-    first draft's), or refuse having written nothing. ``dry_run``: check only, write nothing."""
+    first draft's), or refuse having written nothing. ``dry_run``: check only, write nothing.
+    ``known_only``: a dry run before the prompts, on the values known so far, refusing only on
+    the problems no answer can remove (see :func:`_problems`)."""
+    dry_run = dry_run or known_only
     with register_lock(root):
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
@@ -588,7 +614,7 @@ def write_drafts(
             problem
             for draft, own in zip(drafts, owns, strict=True)
             if draft.record
-            for problem in _problems(snap, draft, result.findings, own)
+            for problem in _problems(snap, draft, result.findings, own, known_only)
         ]
         if problems:
             noun = "problem" if len(problems) == 1 else "problems"
@@ -674,11 +700,20 @@ def triage_edit(rel: str, text: str, update: TriageUpdate) -> str:
 
 
 def _problems(
-    snap: Snapshot, draft: Draft, after: Sequence[Finding], own: tuple[Finding, ...]
+    snap: Snapshot,
+    draft: Draft,
+    after: Sequence[Finding],
+    own: tuple[Finding, ...],
+    known_only: bool = False,
 ) -> list[str]:
     """One ``file:line: what`` line per problem of the drafted file: the command's own checks,
     then what ``check``'s REG rules find in it that they did not find before (a credential
-    always), then, for a record going live, every unsuppressed error about it."""
+    always), then, for a record going live, every unsuppressed error about it.
+
+    ``known_only``: the draft holds only the values known before the prompts, and the prompts
+    ask only for values it lacks; so only a problem at a line holding a value stays whatever
+    is answered. One reported at a mapping or at the record's first line (where a missing key
+    is reported) may be answered away, and is left out."""
     data = parse_text(draft.text).data
     found: list[tuple[int, str]] = []
     fields_reported: set[str] = set()
@@ -707,20 +742,48 @@ def _problems(
                 and not finding.rule.startswith("REG")
             ):
                 found.append((finding.line, f"{finding.rule}: {finding.message}"))
+    if known_only:
+        record = value_at(data, draft.base)
+        first = getattr(record, "line", None)
+        found = [(line, m) for line, m in found if line != first and _holds(record, line)]
     return [f"{draft.file}:{line}: {message}" for line, message in sorted(set(found))]
+
+
+def _holds(node: Any, line: int) -> bool:
+    """True when a key or item of ``node`` (at any depth) at ``line`` holds a value: a scalar or
+    a list, not a mapping."""
+    if isinstance(node, LDict):
+        children = [(node.key_lines[key], child) for key, child in node.items()]
+    elif isinstance(node, LList):
+        children = list(zip(node.item_lines, node, strict=True))
+    else:
+        return False
+    return any(
+        (at == line and not isinstance(child, LDict)) or _holds(child, line)
+        for at, child in children
+    )
 
 
 # --- add-* -------------------------------------------------------------------------------------
 
 
 def add_record(
-    root: Path, kind: Kind, values: Values, *, today: date, commit: bool = False
+    root: Path,
+    kind: Kind,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
-    """Create a record of ``kind`` from ``values`` (a new file, or a new entry of people.yaml)."""
+    """Create a record of ``kind`` from ``values`` (a new file, or a new entry of people.yaml).
+    ``known_only``: before the prompts, refuse on what the values given (the id among them)
+    decide; a value still to be asked for is not given its default (see :func:`write_drafts`)."""
 
     def draft_of(snap: Snapshot) -> Draft:
         answers = dict(values)
-        apply_defaults(kind, kind.fields, answers, snap)
+        defaulted = [f for f in kind.fields if not (known_only and f.asked(answers))]
+        apply_defaults(kind, defaulted, answers, snap)
         record_id = answers["id"]
         taken = snap.check(kind, kind.fields[0], record_id, answers, None)
         if taken:
@@ -779,7 +842,7 @@ def add_record(
             rel, doc.text(), record_id, message, False, (len(doc.root) - 1,), tuple(problems)
         )
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)
 
 
 def build(kind: Kind, values: Values) -> dict[str, Any]:
@@ -815,7 +878,13 @@ def round_trip(rel: str, text: str) -> RoundTrip:
 # --- record-change and retire -----------------------------------------------------------------
 
 
-CHANGE_FIELDS_ALL: tuple[Field, ...] = (*CHANGE_META_FIELDS, *CHANGE_FIELDS)
+_SERVICES_AT = 1 + [f.name for f in CHANGE_FIELDS].index("unused-services-disabled")
+CHANGE_FIELDS_ALL: tuple[Field, ...] = (
+    *CHANGE_META_FIELDS,
+    *CHANGE_FIELDS[:_SERVICES_AT],
+    *SERVICE_EDIT_FIELDS,
+    *CHANGE_FIELDS[_SERVICES_AT:],
+)
 """Every option of ``record-change`` besides the device id and the kind."""
 _REQUIRED_FOR: dict[ChangeKind, tuple[str, ...]] = {
     ChangeKind.FIRMWARE_UPDATE: ("firmware_version",),
@@ -865,15 +934,19 @@ def record_change(
     *,
     today: date,
     commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
     """Append a ``kind`` change to a device and update the fields it implies: a commissioning
     sets status active and ``commissioned_on`` (and is refused unless the device then meets
     every active-device rule); a firmware update sets ``firmware.version`` and ``updated_on``
     (with ``integrity``, the integrity record); a relocation its location and network; a
-    replacement its serial number. Device fields given as options are set too."""
+    replacement its serial number. Device fields given as options are set too.
+    ``known_only``: before the prompts, refuse on what the device and the values given
+    decide (see :func:`write_drafts`)."""
     if kind in (ChangeKind.RETIREMENT, ChangeKind.DISPOSAL):
         raise UsageError(f"record a {kind.value} with iotpolicy retire {device_id}")
-    if kind is ChangeKind.RELOCATION and not any(k in values for k in _RELOCATION_KEYS):
+    relocation = kind is ChangeKind.RELOCATION and not known_only
+    if relocation and not any(k in values for k in _RELOCATION_KEYS):
         raise UsageError(
             "a relocation needs where to: --site, --area, --segment, --ip, --mac or --hostname"
         )
@@ -899,7 +972,8 @@ def record_change(
             if fld.key in values:
                 problem = snap.check(DEVICE, fld, values[fld.key], effective, device.id)
                 if problem:
-                    problems.append(((fld.path if fld in CHANGE_FIELDS else ("changes",)), problem))
+                    where = fld.path if fld not in CHANGE_META_FIELDS else ("changes",)
+                    problems.append((where, problem))
         if "segment" in given and "ip" not in given and effective.get("ip"):
             problem = snap.ip_problem(str(effective["ip"]), given["segment"], device.id)
             if problem:
@@ -908,14 +982,60 @@ def record_change(
         doc = round_trip(record.file, snap.register.texts[record.file])
         for path, value in updates.items():
             doc.set(path, value, DEVICE.key_order)
+        edited, unknown = _edit_services(
+            doc, values.get("add_service", []), values.get("remove_service", [])
+        )
+        problems += [(("hardening", "services"), problem) for problem in unknown]
         summary = values.get("summary") or _summary(kind, given, detail)
+        detail = "; ".join(part for part in (detail, edited) if part)
         entry = _change(when, kind, summary, values.get("by"), **extra)
         doc.append(("changes",), entry, DEVICE.key_order)
         message = f"Record {kind.value} on {device_id}" + (f" ({detail})" if detail else "")
         gate = kind is ChangeKind.COMMISSIONING
         return Draft(record.file, doc.text(), device_id, message, False, (), tuple(problems), gate)
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)
+
+
+def _edit_services(
+    doc: RoundTrip, added: Sequence[dict[str, Any]], removed: Sequence[str]
+) -> tuple[str, list[str]]:
+    """Remove the services named in ``removed``, then add each of ``added`` (changing the one of
+    the same name): what was added, changed and removed (``services: added snmp; changed https;
+    removed telnet``), and a problem for each name to remove that the device does not have."""
+    path = ("hardening", "services")
+    current = doc.get(path)
+    entries = list(current) if isinstance(current, list) else []
+    before = {str(entry.get("name")): dict(entry) for entry in entries if isinstance(entry, dict)}
+    problems: list[str] = []
+    for name in removed:
+        index = next((i for i, e in enumerate(entries) if e.get("name") == name), None)
+        if index is None:
+            have = ", ".join(before) or "none"
+            problems.append(f"no service '{name}' to remove (its services: {have})")
+            continue
+        del entries[index]
+        del current[index]
+    for entry in added:
+        index = next((i for i, e in enumerate(entries) if e.get("name") == entry["name"]), None)
+        if index is None:
+            doc.append(path, entry, DEVICE.key_order)
+            current = doc.get(path)
+            entries.append(entry)
+        else:
+            doc.set((*path, index), entry, DEVICE.key_order)
+            entries[index] = entry
+    after = {str(entry["name"]): dict(entry) for entry in entries}
+    parts = [
+        f"{verb} {', '.join(names)}"
+        for verb, names in (
+            ("added", [n for n in after if n not in before]),
+            ("changed", [n for n in after if n in before and after[n] != before[n]]),
+            ("removed", [n for n in before if n not in after]),
+        )
+        if names
+    ]
+    return (f"services: {'; '.join(parts)}" if parts else ""), problems
 
 
 def current_values(device: Device) -> Values:
@@ -942,7 +1062,7 @@ def _implied(
         case ChangeKind.COMMISSIONING:
             updates[("status",)] = Status.ACTIVE.value
             updates[("commissioned_on",)] = when
-        case ChangeKind.FIRMWARE_UPDATE:
+        case ChangeKind.FIRMWARE_UPDATE if "firmware_version" in given:
             old = device.firmware.version if device.firmware else None
             new = str(given["firmware_version"])
             updates[("firmware", "updated_on")] = when
@@ -954,7 +1074,7 @@ def _implied(
                 extra["from_version"] = Quoted(old)
             extra["to_version"] = Quoted(new)
             detail = f"{old} -> {new}" if old else f"-> {new}"
-        case ChangeKind.REPLACEMENT:
+        case ChangeKind.REPLACEMENT if "serial" in given:
             extra["serial"] = given["serial"]
             detail = f"serial {device.serial} -> {given['serial']}" if device.serial else ""
         case ChangeKind.RELOCATION:
@@ -969,9 +1089,9 @@ def _summary(kind: ChangeKind, given: Values, detail: str) -> str:
     match kind:
         case ChangeKind.COMMISSIONING:
             return "Commissioned; hardened, approved and put into service."
-        case ChangeKind.FIRMWARE_UPDATE:
+        case ChangeKind.FIRMWARE_UPDATE if "firmware_version" in given:
             return f"Firmware updated ({detail})."
-        case ChangeKind.REPLACEMENT:
+        case ChangeKind.REPLACEMENT if "serial" in given:
             return f"Hardware replaced; new serial {given['serial']}."
         case ChangeKind.RELOCATION:
             moved = ", ".join(f"{k} {given[k]}" for k in _RELOCATION_KEYS if k in given)
@@ -984,12 +1104,20 @@ _CONFIRMATIONS = ("data_wiped", "credentials_revoked", "removed_from_network")
 
 
 def retire(
-    root: Path, device_id: str, values: Values, *, today: date, commit: bool = False
+    root: Path,
+    device_id: str,
+    values: Values,
+    *,
+    today: date,
+    commit: bool = False,
+    known_only: bool = False,
 ) -> Outcome:
     """Set a device retired or disposed, with its disposal record (date, by, and the three
-    confirmations, which must all be yes) and a retirement or disposal change."""
+    confirmations, which must all be yes) and a retirement or disposal change.
+    ``known_only``: before the prompts, refuse on what the device and the values given
+    decide (see :func:`write_drafts`)."""
     unconfirmed = [f"--{key.replace('_', '-')}" for key in _CONFIRMATIONS if not values.get(key)]
-    if unconfirmed:
+    if unconfirmed and not known_only:
         raise Refused(
             f"refused: a device is retired only once {', '.join(unconfirmed)} "
             f"{'is' if len(unconfirmed) == 1 else 'are'} done and confirmed (P35S 2.1, "
@@ -997,19 +1125,21 @@ def retire(
         )
     status = Status(values.get("status") or Status.RETIRED.value)
     when: date = values.get("date") or today
-    by: str = values["by"]
+    by: str | None = values.get("by")
 
     def draft_of(snap: Snapshot) -> Draft:
         record = snap.device(device_id)
         device = record.model
         if device.status is Status.DISPOSED or device.status is status:
             raise Refused(f"{device_id} is already {device.status.value} (nothing was written)")
-        person = snap.reference_problem(Ref.PERSON, by)
+        person = snap.reference_problem(Ref.PERSON, by) if by is not None else None
         if person:
             raise Refused(f"refused: --by: {person}; nothing was written")
         doc = round_trip(record.file, snap.register.texts[record.file])
         doc.set(("status",), status.value, DEVICE.key_order)
-        disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}, "by": by}
+        disposal = {"date": when, **{key: True for key in _CONFIRMATIONS}}
+        if by is not None:
+            disposal["by"] = by
         if values.get("method"):
             disposal["method"] = values["method"]
         for key, value in disposal.items():
@@ -1029,10 +1159,24 @@ def retire(
         message = f"{'Dispose of' if disposed else 'Retire'} device {device_id}"
         return Draft(record.file, doc.text(), device_id, message, False)
 
-    return _write(root, today, commit, draft_of)
+    return _write(root, today, commit, draft_of, known_only)
 
 
 # --- advisories triage ------------------------------------------------------------------------
+
+
+def triage_target(
+    snap: Snapshot, advisory_id: str, device_id: str
+) -> tuple[Record[Advisory], Device]:
+    """The advisory record and the device a triage decision is about; UsageError or Refused
+    when either is missing or cannot be read."""
+    rel = f"advisories/{advisory_id}.yaml"
+    record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
+    if record is None:
+        raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
+    if record.model is None:
+        snap.valid_file(rel)
+    return record, snap.device(device_id).model
 
 
 def record_triage(
@@ -1060,12 +1204,7 @@ def record_triage(
     rel = f"advisories/{advisory_id}.yaml"
 
     def draft_of(snap: Snapshot) -> Draft:
-        record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
-        if record is None:
-            raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
-        if record.model is None:
-            snap.valid_file(rel)
-        device = snap.device(device_id).model
+        record, device = triage_target(snap, advisory_id, device_id)
         advisory: Advisory = record.model
         firmware = device.firmware.version if device.firmware else None
         entry: dict[str, Any] = {

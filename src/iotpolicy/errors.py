@@ -8,6 +8,8 @@ EXIT_FINDINGS = 1
 """``check`` found errors; other commands: the action was refused because data would be invalid."""
 EXIT_USAGE = 2
 """Usage error, missing or unreadable register, bad option value."""
+EXIT_INTERRUPTED = 130
+"""Interrupted: Ctrl-C, or Ctrl-D at a prompt; nothing was written."""
 
 
 class IotpolicyError(Exception):

@@ -472,6 +472,19 @@ CHANGE_META_FIELDS: tuple[Field, ...] = (
 )
 """The change entry's own fields (``record-change``)."""
 
+SERVICE_EDIT_FIELDS: tuple[Field, ...] = (
+    Field("add-service", ("hardening", "services"),
+          "Service left enabled (NAME:PORT/PROTOCOL:JUSTIFICATION)", service,
+          "Add a service left enabled, or change the one of that name: "
+          "NAME:PORT/PROTOCOL:JUSTIFICATION (repeatable).", panel="Hardening", ask=Ask.ACTIVE,
+          many=True, when=lambda values: "service" not in values),
+    Field("remove-service", ("hardening", "services"), "Service to remove", word,
+          "Remove the enabled service of that name (repeatable).", panel="Hardening",
+          many=True),
+)
+"""How ``record-change`` edits a device's services, one by one (a commissioning asks for them
+when the device records none)."""
+
 RETIRE_FIELDS: tuple[Field, ...] = (
     Field("status", ("status",), "New status", choice(("retired", "disposed")),
           "retired (default) or disposed.", ask=Ask.NEVER, choices=("retired", "disposed"),
@@ -523,5 +536,6 @@ INIT_FIELDS: tuple[Field, ...] = (
 """``init``: who the policy is for."""
 # fmt: on
 
-CHANGE_EXCLUDED = frozenset({"id", "status", "commissioned-on", "firmware-updated-on"})
-"""Device fields ``record-change`` does not take as options: the change kind sets them."""
+CHANGE_EXCLUDED = frozenset({"id", "status", "commissioned-on", "firmware-updated-on", "service"})
+"""Device fields ``record-change`` does not take as options: the change kind sets them (and
+:data:`SERVICE_EDIT_FIELDS` edit the services)."""

@@ -26,6 +26,12 @@ def slugify(text: str, fallback: str = "record") -> str:
     return value[:63].rstrip("-._") or fallback
 
 
+def add_hint(kind: str) -> str:
+    """What to do about a reference to a missing vendor, segment or person: the command adding
+    one (``add it with iotpolicy add-vendor``)."""
+    return f"add it with iotpolicy add-{kind}"
+
+
 def same_name(a: str, b: str) -> bool:
     """Names compared ignoring case and runs of spaces."""
     return " ".join(a.lower().split()) == " ".join(b.lower().split())

@@ -542,11 +542,26 @@ def reviewers_problem(pack: Pack, reviewers: Sequence[str]) -> str | None:
     )
 
 
+def check_before_answers(pack: Pack, on: date) -> None:
+    """Refuse (exit 1) what no answer to the review's questions changes: a review date ``on``
+    before the revision in force, or (with git) uncommitted changes in the register."""
+    if on < pack.revision.date:
+        raise Refused(
+            f"refused: the review date {on} is before revision {pack.revision.number} of "
+            f"{pack.revision.date}; nothing was written"
+        )
+    if pack.git and pack.uncommitted:
+        raise Refused(
+            "refused: the register has uncommitted changes, so the review would not match its "
+            "git history; commit or stash them first (nothing was written)",
+            tuple(f"  {name}" for name in pack.uncommitted),
+        )
+
+
 def check_decision(pack: Pack, decision: Decision) -> None:
     """Refuse (exit 1) a version not greater than the one in force (or, for a pending revision,
-    not that one), an approver who is not a GM, unknown reviewers, a date before the revision in
-    force, or a missing answer."""
-    in_force = pack.revision.number
+    not that one), an approver who is not a GM, unknown reviewers, a missing answer, and what
+    :func:`check_before_answers` refuses."""
     if not _VERSION.match(decision.version.strip().removeprefix("v")):
         raise UsageError(f"--version '{decision.version}' is not a version number like 1.1 or 2.0")
     problem = version_problem(pack, decision.version)
@@ -562,17 +577,13 @@ def check_decision(pack: Pack, decision: Decision) -> None:
             f"--trigger '{decision.trigger}' is not one of "
             + ", ".join(t.value for t in TriggerKind)
         )
-    if decision.on < pack.revision.date:
-        raise Refused(
-            f"refused: the review date {decision.on} is before revision {in_force} of "
-            f"{pack.revision.date}; nothing was written"
-        )
     missing = [q.key for q in QUESTIONS if not (decision.answers.get(q.key) or "").strip()]
     if missing:
         raise UsageError(
             "the review answers every question of 9.1.2; missing: "
             + ", ".join(f"--answer {key}=TEXT" for key in missing)
         )
+    check_before_answers(pack, decision.on)
 
 
 def record_file(decision: Decision) -> str:
@@ -597,12 +608,6 @@ def write_review(
     with ``commit``, commit both and tag the commit); nothing is written when anything is wrong."""
     check_decision(pack, decision)
     root = pack.root
-    if pack.git and pack.uncommitted:
-        raise Refused(
-            "refused: the register has uncommitted changes, so the review would not match its "
-            "git history; commit or stash them first (nothing was written)",
-            tuple(f"  {name}" for name in pack.uncommitted),
-        )
     rel = record_file(decision)
     if (root / rel).exists():
         raise Refused(f"refused: {rel} already exists (nothing was written)")

@@ -39,6 +39,7 @@ from iotpolicy.register import (
     schema_comment,
 )
 from iotpolicy.register import with_file as register_with_file
+from iotpolicy.schemas import KINDS as SCHEMA_KINDS
 from iotpolicy.schemas import schema_texts
 from iotpolicy.yamlio import LOCK_FILE, atomic_write_text, parse_text, yaml_text
 
@@ -188,6 +189,12 @@ def render(path: Path, options: InitOptions, today: date, top: Path) -> dict[str
     return files
 
 
+def file_count() -> int:
+    """How many files :func:`render` writes, wherever the register is: policy.yaml,
+    people.yaml, the README, the .gitignore, a .gitkeep per folder, the schemas and the CI files."""
+    return 4 + len(_FOLDERS) + len(SCHEMA_KINDS) + len(_LIVE_CI)
+
+
 def check_rendered(path: Path, files: dict[str, str]) -> None:
     """Refuse when a rendered file is not valid: policy.yaml and people.yaml as ``check`` reads
     them, every other YAML file as YAML (a value given to init that breaks a template)."""
@@ -212,35 +219,67 @@ def _existing_folder(path: Path) -> Path:
     return Path.cwd()
 
 
+@dataclass(frozen=True)
+class _Target:
+    """Where init writes: the folder, and the repository around it."""
+
+    path: Path
+    top: Path | None
+    """The top of the repository holding ``path``; None outside one, or without git."""
+    git_missing: bool
+
+
+def _target(path: Path, commit: bool) -> _Target:
+    """Refuse a ``path`` that is not a folder or already holds a register, and ``commit``
+    without git."""
+    path = path.absolute()
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} exists and is not a folder")
+    if (path / POLICY_FILE).exists():
+        raise UsageError(f"{path} already holds a register ({POLICY_FILE}); nothing was written")
+    git_missing = False
+    try:
+        top = repository_root(_existing_folder(path))
+    except GitError:
+        top, git_missing = None, True
+    if commit and git_missing:
+        raise UsageError("--commit needs git, which is not installed; nothing was written")
+    return _Target(path, top, git_missing)
+
+
+def _refuse_overwriting(target: _Target, files: dict[str, str], commit: bool) -> None:
+    """Refuse when a file init would write exists, or ``commit`` without a git identity."""
+    taken = sorted(rel for rel in files if (target.path / rel).exists())
+    if taken:
+        raise UsageError(
+            f"{target.path} already holds {', '.join(taken)}; init never overwrites a file "
+            "(nothing was written)"
+        )
+    if commit:
+        check_identity(_existing_folder(target.path))
+
+
+def check_target(path: Path, *, today: date, commit: bool = False) -> None:
+    """Refuse, before any question, what ``init`` would refuse whatever the answers: the folder
+    (not a folder, a register already, a file init writes already there) and ``commit``
+    without git or a git identity. The names asked for change no file's path."""
+    target = _target(path, commit)
+    _refuse_overwriting(
+        target, render(target.path, InitOptions(), today, target.top or target.path), commit
+    )
+
+
 def initialise(
     path: Path, options: InitOptions, *, today: date, commit: bool = False
 ) -> InitOutcome:
     """Scaffold a register at ``path`` (a new or empty folder, or one without any of the files
     init writes); ``git init`` there when it is not inside a repository; with ``commit``,
     commit exactly the files written."""
-    path = path.absolute()
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} exists and is not a folder")
-    if (path / POLICY_FILE).exists():
-        raise UsageError(f"{path} already holds a register ({POLICY_FILE}); nothing was written")
-    anchor = _existing_folder(path)
-    git_missing = False
-    try:
-        top = repository_root(anchor)
-    except GitError:
-        top, git_missing = None, True
-    if commit and git_missing:
-        raise UsageError("--commit needs git, which is not installed; nothing was written")
+    target = _target(path, commit)
+    path, top, git_missing = target.path, target.top, target.git_missing
     files = render(path, options, today, top or path)
     check_rendered(path, files)
-    taken = sorted(rel for rel in files if (path / rel).exists())
-    if taken:
-        raise UsageError(
-            f"{path} already holds {', '.join(taken)}; init never overwrites a file "
-            "(nothing was written)"
-        )
-    if commit:
-        check_identity(anchor)
+    _refuse_overwriting(target, files, commit)
     path.mkdir(parents=True, exist_ok=True)
     initialised = False
     if top is None and not git_missing:

@@ -38,7 +38,7 @@ from iotpolicy.errors import UsageError
 from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
 from iotpolicy.models.base import is_slug
-from iotpolicy.names import resolve_record, resolve_vendor, slugify
+from iotpolicy.names import add_hint, resolve_record, resolve_vendor, slugify
 
 MAX_SHEET_BYTES = 32 * 1024 * 1024
 """Spreadsheets above this size are refused unread."""
@@ -571,9 +571,8 @@ def resolve_references(
             known = names.get(kind, {})
             found = resolve_vendor(text, known) if kind == "vendor" else resolve_record(text, known)
             if found is None:
-                errors.append(
-                    CellError(row.row, columns.column(field), f"no {kind} with id or name {text!r}")
-                )
+                problem = f"no {kind} with id or name {text!r}; {add_hint(kind)}"
+                errors.append(CellError(row.row, columns.column(field), problem))
             else:
                 values[field] = found
         resolved.append(RowValues(row.row, values))

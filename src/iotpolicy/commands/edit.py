@@ -9,9 +9,11 @@ what happened. Prompts appear only when standard input is a terminal, or with ``
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -44,10 +46,11 @@ from iotpolicy.editing import (
     record_change,
     retire,
 )
-from iotpolicy.errors import UsageError
+from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
 from iotpolicy.fields import RETIRE_FIELDS, Field, Ref, Values
 from iotpolicy.models.enums import ChangeKind
 from iotpolicy.register import find_register, load_register
+from iotpolicy.secrets import scan_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,13 +144,29 @@ def _metavar(fld: Field) -> str:
     return _METAVARS.get(getattr(fld.parse, "__name__", ""), "TEXT")
 
 
+def _terminal() -> bool:
+    """True when standard input is a terminal."""
+    return bool(sys.stdin and sys.stdin.isatty())
+
+
 def asking(interactive: bool | None) -> bool:
     """Prompt when asked to, else only on a terminal."""
-    return bool(sys.stdin and sys.stdin.isatty()) if interactive is None else interactive
+    return _terminal() if interactive is None else interactive
 
 
-def ask(question: str, default: str | None) -> str:
-    answer: str = typer.prompt(question, default=default, show_default=bool(default))
+def ask(label: str, hint: str = "", default: str | None = None) -> str:
+    """The one prompt of every command: ``label`` and ``hint``, answered or ``default``.
+
+    Ctrl-C, or Ctrl-D on a terminal, ends the command quietly with exit 130 (prompts come before
+    any write, so nothing is written); answers piped in that run out are a usage error naming
+    the prompt."""
+    try:
+        answer: str = typer.prompt(f"{label}{hint}", default=default, show_default=bool(default))
+    except typer.Abort as exc:
+        typer.echo()  # end the prompt's line
+        if isinstance(exc.__context__, EOFError) and not _terminal():
+            raise UsageError(f"input ended at '{label}'") from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     return answer
 
 
@@ -155,22 +174,36 @@ def tell(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _collect(
+Write = Callable[[Values, bool], Outcome]
+"""A write of an editing command: ``(values, known_only)`` -> what it wrote (see
+:func:`iotpolicy.editing.write_drafts` for ``known_only``)."""
+
+
+def _edit(
+    words: Sequence[str],
     kind: Kind | None,
     fields: Sequence[Field],
     given: dict[str, Any],
     root: Path,
     interactive: bool | None,
+    write: Write,
     start: Values | None = None,
     own: str | None = None,
-) -> Values:
-    """Values from the options, then (on a terminal) from prompts for the missing ones; a usage
-    error naming every required one still missing."""
+    check_first: bool = True,
+) -> tuple[Values, Outcome]:
+    """The values from the options, then (on a terminal) from prompts for the missing ones, and
+    what ``write`` made of them. Before the first prompt (``check_first``), ``write`` checks the
+    options alone, so that a refusal no answer can change comes before the questions; one after
+    them ends with the command line giving every answer as an option (``words``: the command and
+    its arguments). Missing required values are a usage error naming them."""
     values = parse_options(fields, given)
     snap = Snapshot(lambda: load_register(root), date.today())
+    typed: dict[str, list[str]] = {}
     if asking(interactive):
+        if check_first:
+            write(dict(values), True)
         answers = {**(start or {}), **values}
-        fill(kind, fields, answers, snap, ask, tell, own)
+        typed = fill(kind, fields, answers, snap, ask, tell, own)
         values.update({k: v for k, v in answers.items() if k not in (start or {}) or k in values})
     else:
         apply_defaults(kind, fields, values, snap)
@@ -181,7 +214,59 @@ def _collect(
             f"{'it as an option' if len(absent) == 1 else 'them as options'}, or run on a "
             "terminal (or with --interactive) to be asked"
         )
-    return values
+    again = command_line(words, as_options(fields, given, typed, values)) if typed else None
+    with keeping_answers(again):
+        return values, write(values, False)
+
+
+def as_options(
+    fields: Sequence[Field], given: dict[str, Any], typed: dict[str, list[str]], values: Values
+) -> list[tuple[str, str | None]]:
+    """Every value given as an option or typed at a prompt, as the options giving it."""
+    options: list[tuple[str, str | None]] = []
+    for fld in fields:
+        if fld.flag:
+            if fld.key in typed or given.get(fld.key) is not None:
+                options.append((fld.option if values[fld.key] else f"--no-{fld.name}", None))
+            continue
+        raw = typed.get(fld.key) or given.get(fld.key) or []
+        options += [(fld.option, text) for text in ([raw] if isinstance(raw, str) else raw)]
+    return options
+
+
+def command_line(words: Sequence[str], options: Iterable[tuple[str, str | None]]) -> str:
+    """``iotpolicy`` with ``words`` and ``options`` (a flag has no value), quoted for the shell,
+    as the line telling how to run a command again with the answers typed. A value that looks
+    like a credential is never repeated: its option is left out, and the line says so."""
+    tokens = ["iotpolicy", *words]
+    left_out: list[str] = []
+    for option, value in options:
+        if value is not None and any(scan_text(f"text: {value}")):
+            left_out.append(option)
+        else:
+            tokens += [option] if value is None else [option, value]
+    note = ""
+    if left_out:
+        they = "it looks" if len(left_out) == 1 else "they look"
+        note = f" ({', '.join(dict.fromkeys(left_out))} left out: {they} like a credential)"
+    return f"Your answers as options, to run it again{note}: {shlex.join(tokens)}"
+
+
+@contextlib.contextmanager
+def keeping_answers(line: str | None) -> Iterator[None]:
+    """A refusal inside ends with ``line`` (from :func:`command_line`), so that nothing typed is
+    lost; None when nothing was typed."""
+    try:
+        yield
+    except RefusedError as exc:
+        if line is not None:
+            exc.details = (*exc.details, line)
+        raise
+
+
+def _options(register: str | None, commit: bool) -> list[str]:
+    """The shared options as given, for :func:`command_line`."""
+    return [*(["--register", register] if register else []), *(["--commit"] if commit else [])]
 
 
 def _report(outcome: Outcome, next_step: str | None = None) -> None:
@@ -220,8 +305,17 @@ def _add(
     kind = KINDS[kind_name]
     with user_errors():
         root = find_register(register)
-        values = _collect(kind, kind.fields, given, root, interactive)
-        outcome = add_record(root, kind, values, today=date.today(), commit=commit)
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return add_record(
+                root, kind, values, today=date.today(), commit=commit, known_only=known_only
+            )
+
+        words = [f"add-{kind_name}", *_options(register, commit)]
+        values, outcome = _edit(
+            words, kind, kind.fields, given, root, interactive, write,
+            check_first=given.get("id") is not None,  # the file to check the options in
+        )  # fmt: skip
     next_step = None
     if kind_name == "device" and values.get("status") != "active":
         next_step = (
@@ -309,6 +403,7 @@ def record_change_command(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
     interactive: bool | None = InteractiveOption,
+    service: list[str] | None = typer.Option(None, "--service", hidden=True),
     **given: Any,
 ) -> None:
     """Record a change to a device and update the fields it implies.
@@ -319,15 +414,29 @@ def record_change_command(
     configuration: --summary. Device fields given as options are set too."""
     change = ChangeKind(kind.value)
     with user_errors():
+        if service:
+            raise UsageError(
+                "record-change does not take --service (it would replace every service of the "
+                "device): --add-service NAME:PORT/PROTO:WHY adds or changes one, "
+                "--remove-service NAME removes one"
+            )
         root = find_register(register)
         start: Values = {}
         if asking(interactive):
             snap = Snapshot(load_register(root), date.today())
             start = change_prompt_values(change, snap.device(device_id).model)
-        values = _collect(
-            DEVICE, change_fields(change), given, root, interactive, start, own=device_id
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return record_change(
+                root, device_id, change, values, today=date.today(), commit=commit,
+                known_only=known_only,
+            )  # fmt: skip
+
+        words = ["record-change", device_id, "--kind", change.value, *_options(register, commit)]
+        fields = change_fields(change)
+        _, outcome = _edit(
+            words, DEVICE, fields, given, root, interactive, write, start, own=device_id
         )
-        outcome = record_change(root, device_id, change, values, today=date.today(), commit=commit)
     _report(outcome)
 
 
@@ -348,6 +457,14 @@ def retire_command(
     refuses unless all three are confirmed."""
     with user_errors():
         root = find_register(register)
-        values = _collect(DEVICE, RETIRE_FIELDS, given, root, interactive, own=device_id)
-        outcome = retire(root, device_id, values, today=date.today(), commit=commit)
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return retire(
+                root, device_id, values, today=date.today(), commit=commit, known_only=known_only
+            )
+
+        words = ["retire", device_id, *_options(register, commit)]
+        _, outcome = _edit(
+            words, DEVICE, RETIRE_FIELDS, given, root, interactive, write, own=device_id
+        )
     _report(outcome)

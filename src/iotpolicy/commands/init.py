@@ -10,24 +10,39 @@ import typer
 
 from iotpolicy.app import app, user_errors
 from iotpolicy.commands.edit import (
-    CommitOption,
     InteractiveOption,
+    as_options,
     ask,
     asking,
+    command_line,
+    keeping_answers,
     tell,
     with_fields,
 )
 from iotpolicy.editing import Snapshot, apply_defaults, fill, parse_options
 from iotpolicy.fields import INIT_FIELDS
 from iotpolicy.register import Register
-from iotpolicy.scaffold import COMMIT_MESSAGE, InitOptions, InitOutcome, initialise
+from iotpolicy.scaffold import (
+    COMMIT_MESSAGE,
+    InitOptions,
+    InitOutcome,
+    check_target,
+    file_count,
+    initialise,
+)
+
+InitCommitOption = typer.Option(
+    False,
+    "--commit",
+    help=f"Commit the {file_count()} files init writes with git, and only those, as you.",
+)
 
 
 @app.command("init")
 @with_fields(INIT_FIELDS)
 def init(
     path: Path = typer.Argument(..., help="Folder of the new register (created if missing)."),
-    commit: bool = CommitOption,
+    commit: bool = InitCommitOption,
     interactive: bool | None = InteractiveOption,
     **given: Any,
 ) -> None:
@@ -41,11 +56,18 @@ def init(
     with user_errors():
         values = parse_options(INIT_FIELDS, given)
         snap = Snapshot(Register(root=path), today)
+        typed: dict[str, list[str]] = {}
         if asking(interactive):
-            fill(None, INIT_FIELDS, values, snap, ask, tell)
+            check_target(path, today=today, commit=commit)
+            typed = fill(None, INIT_FIELDS, values, snap, ask, tell)
         apply_defaults(None, INIT_FIELDS, values, snap)
         options = InitOptions(**{k: v for k, v in values.items()})
-        outcome = initialise(path, options, today=today, commit=commit)
+        words = ["init", str(path), *(["--commit"] if commit else [])]
+        again = (
+            command_line(words, as_options(INIT_FIELDS, given, typed, values)) if typed else None
+        )
+        with keeping_answers(again):
+            outcome = initialise(path, options, today=today, commit=commit)
     _report(outcome)
 
 

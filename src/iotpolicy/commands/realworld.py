@@ -30,7 +30,7 @@ from iotpolicy.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.commands.edit import InteractiveOption, _collect, with_fields
+from iotpolicy.commands.edit import InteractiveOption, _edit, with_fields
 from iotpolicy.commands.export import export_app
 from iotpolicy.completion import complete_device_id
 from iotpolicy.csaf import AffectedProduct, CsafAdvisory, parse_csaf
@@ -44,11 +44,12 @@ from iotpolicy.editing import (
     record_triage,
     round_trip,
     triage_edit,
+    triage_target,
     write_drafts,
 )
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from iotpolicy.fields import TRIAGE_FIELDS
+from iotpolicy.fields import TRIAGE_FIELDS, Values
 from iotpolicy.kev import as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
@@ -156,6 +157,8 @@ class _Planned:
     """created, updated or unchanged."""
     fields: tuple[str, ...]
     """The fields it sets (for an update: the ones that change)."""
+    planned: bool = False
+    """A new device without a status: planned, as ``add-device`` makes it."""
 
 
 @import_app.command("devices")
@@ -216,6 +219,14 @@ def import_devices(
             what = verb.get(item.action, item.action)
             fields = f": {', '.join(item.fields)}" if item.action == "updated" else ""
             typer.echo(f"row {item.row}: {what} devices/{item.device}.yaml{fields}")
+        planned = [str(p.row) for p in sorted(plan, key=lambda p: p.row) if p.planned]
+        if planned:
+            s = "s" if len(planned) > 1 else ""
+            be = "would be" if dry_run else ("are" if s else "is")
+            typer.echo(
+                f"No status given in row{s} {', '.join(planned)}: the new device{s} {be} "
+                "planned, as with add-device."
+            )
         if columns.ignored:
             typer.echo(f"Columns not imported: {', '.join(columns.ignored)} (name them with --map)")
         counts = {a: sum(1 for p in plan if p.action == a) for a in ("created", "updated")}
@@ -251,9 +262,11 @@ def _device_drafts(
             errors.append(CellError(row.row, None, f"{rel} is not valid; fix it first"))
             continue
         current = _plain(record.model.model_dump(exclude_none=True)) if record else {}
-        device, problems = _row_problems(
-            snap, row, _merge(current, nest(row.values)), columns, used_ips
-        )
+        given = nest(row.values)
+        planned = record is None and "status" not in given
+        if planned:
+            given["status"] = Status.PLANNED.value
+        device, problems = _row_problems(snap, row, _merge(current, given), columns, used_ips)
         if device is None or problems or row.row in bad_rows:
             errors.extend(problems)
             continue
@@ -261,7 +274,7 @@ def _device_drafts(
         if record is None:
             text = dump_new(_quoted("", new), schema_comment(rel))
             drafts.append(Draft(rel, text, row.id, f"Add device {row.id}", True))
-            plan.append(_Planned(row.row, row.id, "created", tuple(row.values)))
+            plan.append(_Planned(row.row, row.id, "created", tuple(row.values), planned))
             continue
         changed = [path for path in row.values if _get(current, path) != _get(new, path)]
         if not changed:
@@ -836,12 +849,19 @@ def advisories_triage(
     with user_errors():
         root = find_register(register)
         status = TriageStatus(decision.value)
-        values = _collect(
-            None, TRIAGE_FIELDS, given, root, interactive, start={"status": status.value}
-        )
-        outcome = record_triage(
-            root, advisory_id, device_id, status, values, today=date.today(), commit=commit
-        )
+        triage_target(Snapshot(load_register(root), date.today()), advisory_id, device_id)
+
+        def write(values: Values, known_only: bool) -> Outcome:
+            return record_triage(
+                root, advisory_id, device_id, status, values, today=date.today(), commit=commit
+            )
+
+        words = ["advisories", "triage", advisory_id, device_id, decision.value]
+        words += [*(["--register", register] if register else []), *(["--commit"] * commit)]
+        _, outcome = _edit(
+            words, None, TRIAGE_FIELDS, given, root, interactive, write,
+            start={"status": status.value}, check_first=False,
+        )  # fmt: skip
     typer.echo(f"{outcome.message}: {outcome.file} written.")
     result = evaluate(
         load_register(root), date.today(), select_rules(["FW-002", "FW-003"]), str(root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import typer
@@ -22,8 +23,15 @@ from iotpolicy.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.commands.edit import InteractiveOption, ask, asking, tell
-from iotpolicy.errors import UsageError
+from iotpolicy.commands.edit import (
+    InteractiveOption,
+    ask,
+    asking,
+    command_line,
+    keeping_answers,
+    tell,
+)
+from iotpolicy.errors import RefusedError, UsageError
 from iotpolicy.models.enums import Trigger
 from iotpolicy.register import find_register
 from iotpolicy.review import (
@@ -32,6 +40,7 @@ from iotpolicy.review import (
     Pack,
     approver_problem,
     build_pack,
+    check_before_answers,
     record_communication,
     render,
     reviewers_problem,
@@ -55,15 +64,16 @@ def _answers(given: list[str] | None) -> dict[str, str]:
 
 
 def _ask_until(
-    question: str,
+    label: str,
     default: str | None,
     ok: set[str] | None = None,
     problem: Callable[[str], str | None] | None = None,
+    hint: str = "",
 ) -> str:
     """Ask until the answer is not empty (and one of ``ok``, and without a ``problem``, when
     given); a refused answer is told why and asked again, so nothing typed later is lost."""
     while True:
-        answer = ask(question, default).strip()
+        answer = ask(label, hint, default).strip()
         if not answer:
             tell("  an answer is needed")
         elif ok is not None and answer not in ok:
@@ -97,7 +107,10 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
             "" if pack.pending else f" (minor {pack.proposed_minor}, major {pack.proposed_major})"
         )
         decision["version"] = _ask_until(
-            f"New version{hint}", pack.proposed_minor, problem=lambda v: version_problem(pack, v)
+            "New version",
+            pack.proposed_minor,
+            problem=lambda v: version_problem(pack, v),
+            hint=hint,
         )
     if not decision.get("trigger"):
         decision["trigger"] = _ask_until(
@@ -108,21 +121,50 @@ def _prompt(pack: Pack, decision: dict[str, object], answers: dict[str, str]) ->
         decision["summary"] = _ask_until("Summary of the changes", default)
     if not decision.get("reviewers"):
         names = _ask_until(
-            "Reviewers (person ids, separated by commas)",
+            "Reviewers",
             None,
             problem=lambda text: reviewers_problem(pack, _split(text)),
+            hint=" (person ids, separated by commas)",
         )
         decision["reviewers"] = _split(names)
     if not decision.get("approver"):
         default = pack.gms[0] if len(pack.gms) == 1 else None
         decision["approver"] = _ask_until(
-            f"Approving general manager ({', '.join(pack.gms) or 'none'})",
+            "Approving general manager",
             default,
             problem=(lambda a: approver_problem(pack, a)) if pack.gms else None,
+            hint=f" ({', '.join(pack.gms) or 'none'})",
         )
     for question in QUESTIONS:
         if not answers.get(question.key):
             answers[question.key] = _ask_until(question.text, None)
+
+
+def _refuse_known(pack: Pack, day: date, values: dict[str, object]) -> None:
+    """Refuse, before the first question, what no answer changes: the date, uncommitted changes
+    and the options given."""
+    check_before_answers(pack, day)
+    version, approver, reviewers = values["version"], values["approver"], values["reviewers"]
+    for problem in (
+        version_problem(pack, str(version)) if version else None,
+        approver_problem(pack, str(approver)) if approver else None,
+        reviewers_problem(pack, [str(r) for r in reviewers])
+        if isinstance(reviewers, list)
+        else None,
+    ):
+        if problem is not None:
+            raise RefusedError(f"refused: {problem}; nothing was written")
+
+
+def _as_options(values: dict[str, object], answers: dict[str, str]) -> list[tuple[str, str | None]]:
+    """The decision and the answers as the options giving them."""
+    reviewers = values["reviewers"]
+    return [
+        *((f"--{key}", str(values[key])) for key in ("version", "trigger", "summary")),
+        *(("--reviewer", str(r)) for r in (reviewers if isinstance(reviewers, list) else [])),
+        ("--approver", str(values["approver"])),
+        *(("--answer", f"{q.key}={answers[q.key]}") for q in QUESTIONS),
+    ]
 
 
 @app.command("review")
@@ -184,10 +226,22 @@ def review_command(
             "reviewers": reviewer,
             "approver": approver,
         }
+        again = None
         if asking(interactive):
+            _refuse_known(pack, day, values)
             if output is None:
                 _show(render(pack))
+            typed = not all(values.values()) or not all(answers.get(q.key) for q in QUESTIONS)
             _prompt(pack, values, answers)
+            words = [
+                "review",
+                *(["--register", register] if register else []),
+                *(["--date", on] if on else []),
+                *(["--as-of", as_of] if as_of else []),
+                *(["--no-git"] if no_git else []),
+                *(["--commit"] if commit else []),
+            ]
+            again = command_line(words, _as_options(values, answers)) if typed else None
         else:
             lacking = [
                 option
@@ -216,7 +270,8 @@ def review_command(
             on=day,
             answers=answers,
         )
-        written = write_review(pack, decision, commit=commit)
+        with keeping_answers(again):
+            written = write_review(pack, decision, commit=commit)
         what = "approved in place" if written.in_place else "appended"
         typer.echo(f"Revision {decision.version} {what} in policy.yaml.")
         typer.echo(f"Review record written: {written.files[1]}.")
