@@ -287,7 +287,7 @@ def test_help_readme_and_behaviour_agree_on_the_files_init_commits(
     ]
     said = re.search(r"^Initialised a register in .* \((\d+) files\)\.$", run.stdout, re.M)
     shown = " ".join(cli("init", "--help", env={"COLUMNS": "200"}).stdout.replace("│", " ").split())
-    helped = re.search(r"--commit .*? Commit the (\d+) files init writes with git, and only", shown)
+    helped = re.search(r"--commit\b.*? Commit the (\d+) files init writes with git, and", shown)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### `iotpolicy init PATH`") :]
     section = section[: section.index("\n### ", 1)]

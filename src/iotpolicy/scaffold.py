@@ -140,7 +140,10 @@ def _settings() -> list[dict[str, str]]:
     result = []
     for name, info in Settings.model_fields.items():
         value = getattr(defaults, name)
-        text = f"[{', '.join(value)}]" if isinstance(value, tuple) else str(value)
+        if isinstance(value, tuple):
+            text = f"[{', '.join(value)}]"
+        else:
+            text = "null" if value is None else str(value)
         result.append({"name": name, "value": text, "description": info.description or ""})
     return result
 
