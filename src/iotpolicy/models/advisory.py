@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from iotpolicy.models.base import Date, Model, Text
 from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus
+from iotpolicy.versions import range_problem
+
+
+def _valid_range(text: str) -> str:
+    """A version range as controls.md (*Versions*) reads it (``>=2.0,<2.1``, ``*``)."""
+    problem = range_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+VersionRange = Annotated[Text, AfterValidator(_valid_range)]
 
 
 class Affected(Model):
     """Products an advisory affects."""
 
     model: Text = Field(description="Model name, matched ignoring case and surrounding spaces.")
-    versions: Text = Field("*", description="Version range: <, <=, ==, >=, > joined by commas; *.")
+    versions: VersionRange = Field(
+        "*", description="Version range: <, <=, ==, >=, > joined by commas; *."
+    )
 
 
 class Advisory(Model):
