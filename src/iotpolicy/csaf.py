@@ -326,7 +326,7 @@ class _Reader:
                     bounds.extend((product, version) for version in exact)
                     continue
                 direct = True
-                for versions in self.ranges(product, label):
+                for versions in self.ranges(product):
                     yield product, versions, (name,)
         fixed: list[tuple[Product, str]] = []
         unread: list[Product] = []  # fixed in a version that cannot be read
@@ -336,7 +336,7 @@ class _Reader:
                 if exact is not None:
                     fixed.extend((product, version) for version in exact)
                 elif product.version is not None or product.version_range is not None:
-                    self.ranges(product, label)  # the warning
+                    self.ranges(product)  # the warning
                     unread.append(product)
         if direct:
             return
@@ -370,7 +370,7 @@ class _Reader:
             product, highest = max(fixed, key=lambda p: Version(p[1]))
             yield product, f"<{highest}", ("fixed",)
 
-    def ranges(self, product: Product, label: str) -> tuple[str, ...]:
+    def ranges(self, product: Product) -> tuple[str, ...]:
         """The register ranges of a product's own version statement; every version (``*``), with
         a warning naming the text, when it cannot be read."""
         text = product.version_range if product.version_range is not None else product.version
@@ -381,8 +381,8 @@ class _Reader:
         except RangeError as exc:
             what = "range" if product.version_range is not None else "version"
             shown = text if len(text) <= 100 else text[:99] + "\u2026"
-            self.warnings.append(
-                f"{label}: {product.model}: {what} {shown!r} not understood ({exc}); "
+            self.warnings.append(  # about the product, whichever vulnerability names it
+                f"{product.model}: {what} {shown!r} not understood ({exc}); "
                 "recorded as every version (*): review it"
             )
             return ("*",)

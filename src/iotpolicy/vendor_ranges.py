@@ -74,7 +74,7 @@ _MONTHS = _words(
     "january february march april june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
-_STRICT = re.compile(r"[vV]?[0-9][0-9A-Za-z._+~()-]*")
+_STRICT = re.compile(r"[vV]?[0-9][0-9A-Za-z._+~()-]*\*?")
 _LETTERED = re.compile(r"([A-Za-z]{1,2})\.?[0-9][0-9A-Za-z._+~()-]*")
 _SUFFIX_WORD = re.compile(
     r"(?:update|upd|sp|servicepack|hf|hotfix|build|patch|fp|ru|qu|uc|cu|mr|sr|rc|bn|[a-z])"
