@@ -394,9 +394,8 @@ class _Piece:
 
     def _word(self, token: str, operator: str | None, named: bool) -> str:
         """What a word that starts no version does: ``date`` (a month), ``none`` (a condition
-        before any version:
-        the alternative names no version of the product), ``stop`` (a condition after one,
-        dropped with the rest) or ``skip`` (a qualifier or product word)."""
+        before any version: the alternative names no version of the product), ``stop`` (a
+        condition after one, dropped with the rest) or ``skip`` (a qualifier or product word)."""
         lower = token.lower()
         following = self.tokens[self.index + 1 : self.index + 2]
         if lower in _MONTHS or (lower == "may" and following and following[0][:1].isdigit()):
