@@ -2,20 +2,23 @@
 
 Dates ("Conventions"): a date *has passed* when as-of > date; *older than N days*: as-of - date > N;
 *within N days*: 0 <= date - as-of <= N; *N months* are calendar months with the day clamped to the
-month's end. Versions: drop a leading v/V, split on ``.``, ``-``, ``_``, numeric parts as numbers,
-text parts as text, a numeric part below a text part, a prefix below the longer version; ranges are
-comma-joined terms that must all hold, a bare version meaning ``==``, ``*`` matching every version
-(an unknown one included) and any other range never matching an unknown version.
+month's end. Versions: drop a leading v/V, split on ``.``, ``-``, ``_``, spaces and digit/letter
+boundaries, numeric parts as numbers, text parts as text (``upd``/``update``,
+``sp``/``servicepack``, ``hf``/``hotfix`` one word), a numeric part below a text part, a prefix
+below the longer version; ranges are comma-joined terms that must all hold, a bare version meaning
+``==``, ``*`` matching every version (an unknown one included) and any other range never matching
+an unknown version; a range whose version holds ``<>=!|,`` does not read (REG-001), never matches.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
 from iotpolicy.dates import add_months, older_than, within
-from iotpolicy.versions import Version, in_range, same_version
+from iotpolicy.versions import Version, in_range, range_problem, same_version
 
 # ---------------------------------------------------------------------------------------------
 # dates.add_months
@@ -167,6 +170,135 @@ def test_version_equal(a: str, b: str) -> None:
     assert hash(Version(a)) == hash(Version(b))
     assert not Version(a) < Version(b)
     assert not Version(b) < Version(a)
+
+
+# The grammar of controls.md (*Versions*): every example of the spec and of issue 14.
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("V16 Update 4", (16, "update", 4)),
+        ("1.0.212N", (1, 0, 212, "n")),
+        ("3.4.4 Build 16102416", (3, 4, 4, "build", 16102416)),
+        ("V4.8 SP2 HF9", (4, 8, "sp", 2, "hf", 9)),
+        ("V4.8 HF4", (4, 8, "hf", 4)),
+        ("V14 SP1 Update 14", (14, "sp", 1, "update", 14)),
+        ("V19_Update_2", (19, "update", 2)),
+        ("V15.1 Upd4", (15, 1, "update", 4)),  # upd is update; a digit/letter boundary splits
+        ("V4.8 ServicePack 2", (4, 8, "sp", 2)),
+        ("3.1 Service Pack 1A", (3, 1, "sp", 1, "a")),  # the two-word spelling too
+        ("V5.1 HotFix 4", (5, 1, "hf", 4)),
+        ("V2016.05RS09", (2016, 5, "rs", 9)),
+        ("v20D29", (20, "d", 29)),
+        ("4.5.²0", (4, 5, "²0")),  # only ASCII digits and letters have a boundary
+        ("V", ("v",)),  # a lone revision letter (Mitsubishi's <=V) is not dropped to nothing
+        ("V 4.83", (4, 83)),
+    ],
+)
+def test_version_parts(text: str, parts: tuple[int | str, ...]) -> None:
+    assert tuple(value for _, value in Version(text).parts) == parts
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        ["V16", "V16 Update 4", "V16 Update 5", "V17"],  # a prefix is lower
+        ["V4.8", "V4.8 HF4", "V4.9"],
+        ["4.9", "4.10"],
+        ["4.5", "4.5.1"],
+        ["V14", "V14 SP1", "V14 SP1 Update 13", "V14 SP1 Update 14", "V14 SP2", "V15"],
+        ["V4.8", "V4.8 SP2", "V4.8 SP2 HF9", "V4.8 SP2 HF10", "V4.8 SP3"],
+        ["3.4.4", "3.4.4 Build 16102415", "3.4.4 Build 16102416", "3.4.5"],
+        ["1.0.212", "1.0.212N", "1.0.213"],
+        ["4.8", "4.8a", "4.8b", "4.9"],  # 4.8 is a prefix of 4.8a
+        ["4.8.1", "4.8a"],  # at the third part a number is below a text
+        ["V16.1", "V16 Update 4"],  # likewise: 1 (a number) below update (a text)
+        ["1.0.0", "1.0.0 Beta 4"],  # a prefix is lower: no pre-release ordering
+    ],
+)
+def test_version_chains(chain: list[str]) -> None:
+    versions = [Version(text) for text in chain]
+    assert versions == sorted(versions)
+    assert all(a < b and not b < a and a != b for a, b in pairwise(versions))
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("V26.1.8", "V26.01.08"),
+        ("V15.1 Upd 4", "V15.1 Update 4"),
+        ("V15.1 Upd4", "v15.1 update 4"),
+        ("V4.8 SP2", "V4.8 servicepack 2"),
+        ("V4.8 SP2", "V4.8 Service Pack 2"),
+        ("V4.8 HF4", "V4.8 Hotfix 4"),
+        ("V4.8 HF4", "V4.8 hot fix 4"),
+        ("V16 UPDATE 4", "v16 update 4"),
+        ("V19_Update_2", "V19 Update 2"),
+        ("V19-Update-2", "19.update.2"),
+        ("1.0.212N", "1.0.212 n"),
+        ("V 4.83", "4.83"),
+    ],
+)
+def test_spellings_of_one_version(a: str, b: str) -> None:
+    assert Version(a) == Version(b)
+    assert hash(Version(a)) == hash(Version(b))
+
+
+@pytest.mark.parametrize(
+    ("version", "expression", "expected"),
+    [
+        ("V16 Update 3", "<V16 Update 4", True),
+        ("V16", "<V16 Update 4", True),
+        ("V16 Update 4", "<V16 Update 4", False),
+        ("V17", "<V16 Update 4", False),
+        ("V4.8", "<V4.8 HF4", True),
+        ("V4.8 HF3", "<V4.8 HF4", True),
+        ("V4.8 Hotfix 4", "<V4.8 HF4", False),
+        ("V4.9", "<V4.8 HF4", False),
+        ("V14 SP1 Update 13", "<V14 SP1 Update 14", True),
+        ("V14 SP2", "<V14 SP1 Update 14", False),
+        ("3.4.4 Build 16102416", "<=3.4.4 Build 16102416", True),
+        ("3.4.5", "<=3.4.4 Build 16102416", False),
+        ("V1.0.212", "<V1.0.212N", True),
+        ("V1.0.212N", "<V1.0.212N", False),
+        ("V2.0.5", ">=V2.0,<V2.1", True),
+        ("V3.0", ">=V2.0,<V2.1", False),
+        ("V26.01.08", "==V26.1.8", True),
+    ],
+)
+def test_in_range_with_vendor_versions(version: str, expression: str, expected: bool) -> None:
+    assert in_range(version, expression) is expected
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        (">=V2.0<V2.1", "the range holds '<' inside a version"),  # CISA's vers:all/ without |
+        (">=2.0|<2.3", "the range holds '|' inside a version"),
+        ("!=4.5.1", "the range holds '!' inside a version"),
+        (">=4.0,<4.5.2,!=4.5.1", "term 3 holds '!' inside a version"),
+        (">==2.0", "the range holds '=' inside a version"),
+        ("", "the range is empty"),
+        ("  ", "the range is empty"),
+        ("<", "the range has no version after <"),
+        (">=4.0,,<5", "term 2 has no version"),
+        ("<4.5.2,", "term 2 has no version"),
+        (".", "the range has no version"),
+    ],
+)
+def test_ranges_that_do_not_read(expression: str, problem: str) -> None:
+    found = range_problem(expression)
+    assert found is not None and found.startswith(problem)
+    assert in_range("2.0.5", expression) is False  # never a silent match
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["*", "<4.5.2", ">=V2.0,<V2.1", "==V16 Update 4", "<=3.4.4 Build 16102416", "4.5", "<=V"],
+)
+def test_ranges_that_read(expression: str) -> None:
+    assert range_problem(expression) is None
 
 
 def test_version_is_not_equal_to_text() -> None:

@@ -4,8 +4,8 @@ No I/O: :func:`parse_csaf` takes the bytes of a document and returns a :class:`C
 The product tree is walked (``vendor`` / ``product_family`` / ``product_name`` /
 ``product_version`` / ``product_version_range`` branches, ``full_product_names`` and
 ``relationships``), and each vulnerability's ``product_status`` says which products are affected.
-Version ranges become the register's syntax (``<``, ``<=``, ``==``, ``>=``, ``>`` joined by commas;
-``*``), see :func:`translate_range`.
+Version statements become the register's syntax (``<``, ``<=``, ``==``, ``>=``, ``>`` joined by
+commas; ``*``), see :func:`iotpolicy.vendor_ranges.translate_range`.
 
 Choices where CSAF leaves room (documented in the README):
 
@@ -17,8 +17,9 @@ Choices where CSAF leaves room (documented in the README):
   the conservative choice). When the same product also has an affected statement, the fixed
   version adds nothing (CISA writes ``<=8.1.1.3`` affected and ``8.2`` fixed).
 - ``known_not_affected``, ``recommended`` and ``under_investigation`` never give an affected entry.
-- A range that cannot be understood is recorded as ``*`` (every version: over-reporting is safer
-  than missing a vulnerable device) with a warning to review it.
+- A version statement that cannot be read, or names no version (a model name in
+  ``product_version``), is recorded as ``*`` (every version: over-reporting is safer than missing
+  a vulnerable device) with a warning naming the text; it never stops the import.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import unquote
 
 from iotpolicy.errors import UsageError
 from iotpolicy.names import slugify
+from iotpolicy.vendor_ranges import RangeError, translate_range
 from iotpolicy.versions import Version
 
 MAX_CSAF_BYTES = 32 * 1024 * 1024
@@ -44,25 +45,12 @@ CSAF_VERSIONS = frozenset({"2.0", "2.1"})
 
 AFFECTED_STATUSES = ("known_affected", "first_affected", "last_affected")
 FIXED_STATUSES = ("fixed", "first_fixed")
-_OPERATORS = ("<=", ">=", "==", "!=", "<", ">", "=")
 _DATE_PREFIX = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ].*)?$")
 _CVE = re.compile(r"^CVE-[0-9]{4}-[0-9]{4,}$", re.IGNORECASE)
-_LOOSE_TERM = re.compile(r"(<=|>=|==|!=|=|<|>)?\s*([^\s,&|<>=!]+)")
-_ALL = re.compile(r"^(?:\*|all|any|all versions|every version)$", re.IGNORECASE)
-_PREFIX_WORDS = re.compile(r"^(?:all\s+)?versions?\b\s*:?\s*", re.IGNORECASE)
-_BEFORE = re.compile(r"^(?:prior\s+to|before|earlier\s+than|older\s+than)\s+(\S+)$", re.IGNORECASE)
-_AND_EARLIER = re.compile(
-    r"^(\S+)\s+(?:and|or)\s+(?:prior|earlier|older|before|below|lower)$", re.IGNORECASE
-)
-_AND_LATER = re.compile(r"^(\S+)\s+(?:and|or)\s+(?:later|newer|above|higher)$", re.IGNORECASE)
 
 
 class CsafError(UsageError):
     """The file is not a usable CSAF 2.0 document."""
-
-
-class RangeError(ValueError):
-    """A version range that cannot be put into the register's syntax."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,193 +323,86 @@ class _Reader:
         direct = False
         for name in AFFECTED_STATUSES:
             for product in statements.get(name, []):
-                if product.version is not None and name != "known_affected":
-                    (lower if name == "first_affected" else upper).append(
-                        (product, product.version)
-                    )
+                exact = _exact(product) if name != "known_affected" else None
+                if exact is not None:
+                    bounds = lower if name == "first_affected" else upper
+                    bounds.extend((product, version) for version in exact)
                     continue
                 direct = True
-                for versions in self.ranges(product, label):
+                for versions in self.ranges(product):
                     yield product, versions, (name,)
-        fixed = [
-            (product, product.version)
-            for name in FIXED_STATUSES
-            for product in statements.get(name, [])
-            if product.version is not None
-        ]
+        fixed: list[tuple[Product, str]] = []
+        unread: list[Product] = []  # fixed in a version that cannot be read
+        for name in FIXED_STATUSES:
+            for product in statements.get(name, []):
+                exact = _exact(product)
+                if exact is not None:
+                    fixed.extend((product, version) for version in exact)
+                elif product.version is not None or product.version_range is not None:
+                    self.ranges(product)  # the warning
+                    unread.append(product)
         if direct:
             return
         if lower or upper:
             terms, statuses = [], []
-            if lower:
-                terms.append(f">={min(lower, key=lambda p: Version(p[1]))[1]}")
+            low = min(lower, key=lambda p: Version(p[1]))[1] if lower else None
+            high = max(upper, key=lambda p: Version(p[1]))[1] if upper else None
+            product = (lower or upper)[0][0]
+            if low is not None and high is not None and Version(high) < Version(low):
+                self.warnings.append(
+                    f"{label}: {product.model}: last affected version {high!r} is below the "
+                    f"first {low!r}; recorded as every version (*): review it"
+                )
+                yield product, "*", ("first_affected", "last_affected")
+                return
+            if low is not None:
+                terms.append(f">={low}")
                 statuses.append("first_affected")
-            if upper:
-                terms.append(f"<={max(upper, key=lambda p: Version(p[1]))[1]}")
+            if high is not None:
+                terms.append(f"<={high}")
                 statuses.append("last_affected")
-            elif fixed:
-                floor = Version(min(lower, key=lambda p: Version(p[1]))[1])
-                above = [p for p in fixed if Version(p[1]) > floor]
+            elif fixed and not unread and low is not None:
+                above = [p for p in fixed if Version(p[1]) > Version(low)]
                 if above:
                     terms.append(f"<{min(above, key=lambda p: Version(p[1]))[1]}")
                     statuses.append("fixed")
-            product = (lower or upper)[0][0]
-            yield product, ",".join(_version_term(t) for t in terms), tuple(statuses)
+            yield product, ",".join(terms), tuple(statuses)
+        elif unread:
+            yield unread[0], "*", ("fixed",)
         elif fixed:
             product, highest = max(fixed, key=lambda p: Version(p[1]))
-            yield product, f"<{_clean_version(highest)}", ("fixed",)
+            yield product, f"<{highest}", ("fixed",)
 
-    def ranges(self, product: Product, label: str) -> tuple[str, ...]:
-        """The register ranges of an affected product's own version statement."""
-        if product.version_range is not None:
-            text = product.version_range
-        elif product.version is not None:
-            if not _looks_like_range(product.version):
-                return (f"=={_clean_version(product.version)}",)
-            text = product.version
-        else:
+    def ranges(self, product: Product) -> tuple[str, ...]:
+        """The register ranges of a product's own version statement; every version (``*``), with
+        a warning naming the text, when it cannot be read."""
+        text = product.version_range if product.version_range is not None else product.version
+        if text is None:
             return ("*",)
         try:
             return translate_range(text)
         except RangeError as exc:
-            self.warnings.append(
-                f"{label}: {product.model}: range {text!r} not understood ({exc}); "
+            what = "range" if product.version_range is not None else "version"
+            shown = text if len(text) <= 100 else text[:99] + "\u2026"
+            self.warnings.append(  # about the product, whichever vulnerability names it
+                f"{product.model}: {what} {shown!r} not understood ({exc}); "
                 "recorded as every version (*): review it"
             )
             return ("*",)
 
 
-# -- ranges ----------------------------------------------------------------------------------------
-
-
-def translate_range(text: str) -> tuple[str, ...]:
-    """A vendor's version range in the register's syntax: one range per interval (a vers range
-    may be a union). Raises RangeError when it cannot be read.
-
-    ``vers:all/<V8.0`` -> ``<V8.0``; ``vers:all/*`` -> ``*``; ``vers:intdot/>=2.0|<2.5|>=3.0|<3.2``
-    -> ``>=2.0,<2.5`` and ``>=3.0,<3.2``; ``<=8.1.1.3``; ``< V5.5.0`` -> ``<V5.5.0``;
-    ``All versions < V2.3`` -> ``<V2.3``; ``3.1 and prior`` -> ``<=3.1``. ``!=`` terms are dropped
-    (the range becomes wider, never narrower).
-    """
-    stripped = " ".join(text.split())
-    if not stripped:
-        raise RangeError("empty")
-    if stripped.lower().startswith("vers:"):
-        return _from_vers(stripped)
-    return _from_loose(stripped)
-
-
-def _from_vers(text: str) -> tuple[str, ...]:
-    _, _, constraints = text[5:].partition("/")
-    constraints = constraints.strip()
-    if not constraints:
-        raise RangeError("a vers range needs constraints after the scheme")
-    if constraints == "*":
-        return ("*",)
-    terms: list[tuple[str, str]] = []
-    for constraint in constraints.split("|"):
-        operator, version = _split_term(constraint.strip())
-        terms.append((operator, unquote(version)))
-    return _intervals(terms)
-
-
-def _from_loose(text: str) -> tuple[str, ...]:
-    if _ALL.match(text):
-        return ("*",)
-    text = _PREFIX_WORDS.sub("", text).strip() or "*"
-    if _ALL.match(text):
-        return ("*",)
-    for pattern, operator in ((_BEFORE, "<"), (_AND_EARLIER, "<="), (_AND_LATER, ">=")):
-        match = pattern.match(text)
-        if match:
-            return (f"{operator}{_clean_version(match.group(1))}",)
-    terms: list[tuple[str, str]] = []
-    end, bare = 0, False
-    for match in _LOOSE_TERM.finditer(text):
-        if text[end : match.start()].strip(" ,&|"):
-            raise RangeError("not a comparison of versions")
-        terms.append((match.group(1) or "==", match.group(2)))
-        bare = bare or match.group(1) is None
-        end = match.end()
-    if not terms or text[end:].strip(" ,&|"):
-        raise RangeError("not a comparison of versions")
-    if any(not any(c.isdigit() for c in v) for _, v in terms):
-        raise RangeError("a version holds no digit")
-    if len(terms) > 1 and bare:
-        raise RangeError("several versions without a comparison")
-    if "|" in text:
-        return _intervals(terms)
-    kept = [(op, v) for op, v in terms if op != "!="]
-    if not kept:
-        return ("*",)
-    return (",".join(_version_term(f"{_normal_op(op)}{v}") for op, v in kept),)
-
-
-def _split_term(term: str) -> tuple[str, str]:
-    if not term:
-        raise RangeError("empty constraint")
-    for operator in _OPERATORS:
-        if term.startswith(operator):
-            version = term[len(operator) :].strip()
-            if not version:
-                raise RangeError(f"no version after {operator}")
-            return operator, version
-    return "=", term
-
-
-def _intervals(terms: list[tuple[str, str]]) -> tuple[str, ...]:
-    """A union of vers constraints (sorted by version) as register ranges, one per interval."""
-    points = [v for op, v in terms if op in ("=", "==")]
-    bounds = sorted(
-        ((op, v) for op, v in terms if op in ("<", "<=", ">", ">=")),
-        key=lambda term: Version(term[1]),
-    )
-    ranges: list[str] = []
-    lower: str | None = None
-    for operator, version in bounds:
-        term = f"{operator}{_clean_version(version)}"
-        if operator in (">", ">="):
-            if lower is not None:
-                raise RangeError("two lower bounds in a row")
-            lower = term
-        else:
-            ranges.append(f"{lower},{term}" if lower else term)
-            lower = None
-    if lower is not None:
-        ranges.append(lower)
-    ranges.extend(f"=={_clean_version(v)}" for v in points)
-    if not ranges:
-        return ("*",)  # only != terms: every version but some, widened to every version
-    return tuple(dict.fromkeys(ranges))
-
-
-def _normal_op(operator: str) -> str:
-    return "==" if operator == "=" else operator
-
-
-def _clean_version(version: str) -> str:
-    cleaned = version.strip()
-    if not cleaned or "," in cleaned or cleaned[0] in "<>=!":
-        raise RangeError(f"{version!r} is not a version")
-    return cleaned
-
-
-def _version_term(term: str) -> str:
-    for operator in ("<=", ">=", "==", "<", ">"):
-        if term.startswith(operator):
-            return operator + _clean_version(term[len(operator) :])
-    return "==" + _clean_version(term)
-
-
-def _looks_like_range(version: str) -> bool:
-    text = version.strip()
-    return (
-        text.lower().startswith("vers:")
-        or text[:1] in ("<", ">", "=", "*")
-        or bool(_ALL.match(text) or _BEFORE.match(text))
-        or bool(_AND_EARLIER.match(text) or _AND_LATER.match(text))
-        or text.lower().startswith(("all ", "versions "))
-    )
+def _exact(product: Product) -> tuple[str, ...] | None:
+    """The exact versions a ``product_version`` states (``V1.1, V1.2`` gives two); None when the
+    product has a range instead, or no readable version."""
+    if product.version_range is not None or product.version is None:
+        return None
+    try:
+        ranges = translate_range(product.version)
+    except RangeError:
+        return None
+    if all(r.startswith("==") for r in ranges):
+        return tuple(r[2:] for r in ranges)
+    return None
 
 
 # -- small readers ---------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
 
 from iotpolicy.models.base import Date, Model, Problems, Score, Text
 from iotpolicy.models.enums import (
@@ -12,6 +14,18 @@ from iotpolicy.models.enums import (
     Ransomware,
     TriageStatus,
 )
+from iotpolicy.versions import range_problem
+
+
+def _valid_range(text: str) -> str:
+    """A version range as controls.md (*Versions*) reads it (``>=2.0,<2.1``, ``*``)."""
+    problem = range_problem(text)
+    if problem is not None:
+        raise ValueError(problem)
+    return text
+
+
+VersionRange = Annotated[Text, AfterValidator(_valid_range)]
 
 
 class Affected(Model):
@@ -25,7 +39,9 @@ class Affected(Model):
         description="The vendor's order or article number; CSAF's * and ? wildcards allowed.",
     )
     cpe: Text | None = Field(None, description="CPE name, matched as written (ignoring case).")
-    versions: Text = Field("*", description="Version range: <, <=, ==, >=, > joined by commas; *.")
+    versions: VersionRange = Field(
+        "*", description="Version range: <, <=, ==, >=, > joined by commas; *."
+    )
 
     @model_validator(mode="after")
     def _names_a_product(self) -> Affected:
