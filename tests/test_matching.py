@@ -143,3 +143,33 @@ def test_retired_devices_and_other_vendors_never_match() -> None:
     ]
     assert "gw-01" not in {m.device for m in match_devices(advisory.affected, retired, VENDORS)}
     assert match_devices(advisory.affected, devices, {"siemens": "Siemens AG"}) == []
+
+
+@pytest.mark.parametrize(
+    ("model", "product", "method"),
+    [
+        # the device's model is the product's, without its order number: an exact match
+        ("SIMATIC Cloud Connect 7 CC712", "SIMATIC Cloud Connect 7 CC712 (6GK1411-1AC00)", "name"),
+        # every word of one name is a word of the other: possible, for a person to decide
+        ("SIMATIC S7-1200", "SIMATIC S7-1200 CPU 1214C", "similar"),
+        ("S7 1200 CPU 1214C DC/DC/DC", "SIMATIC S7-1200 CPU 1214C DC/DC/DC", "similar"),
+        ("MGate 5109", "MGate 5103", "similar"),  # 90% alike: perhaps a typo
+        # other products of one family are no match (they were 76-78% "similar" once)
+        ("Desigo PXC4.E16", "Desigo PXC64-U", None),
+        ("SIMATIC HMI TP700 Comfort", "SIMATIC HMI KTP700 Basic (6AV2123-2GB03-0AX0)", None),
+        ("SIMATIC", "SIMATIC S7-1200", None),  # a brand alone names no product
+    ],
+)
+def test_which_names_match(model: str, product: str, method: str | None) -> None:
+    from iotpolicy.csaf import AffectedProduct, Product
+
+    device = Device.model_validate(
+        {
+            "id": "d-01", "name": "d", "category": "ot", "type": "plc", "status": "active",
+            "vendor": "siemens", "model": model, "firmware": {"version": "1.0"},
+        }
+    )  # fmt: skip
+    affected = [AffectedProduct(Product("1", product, "Siemens", None, product), "*", (), ())]
+    found = match_devices(affected, [device], VENDORS)
+    methods = {"name": MatchMethod.NAME, "similar": MatchMethod.FUZZY}
+    assert [m.method for m in found] == ([methods[method]] if method else [])

@@ -13,6 +13,7 @@ reports, the review and the importers all ask these questions here, so they answ
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from collections.abc import Iterable
@@ -73,35 +74,67 @@ def _looks_like_part_number(token: str) -> bool:
     return len(token) >= 6 and digits >= 2 and bool(_PART.match(token))
 
 
-def entry_names(entry: Affected, device: Device) -> bool:
-    """True when the ``affects`` entry names the device's product (vendor aside): the same
-    model (a trailing order number in the entry's model aside), a part number the entry's
-    matches, or the same CPE."""
-    if entry.model and device.model:
-        model, parts = split_part_numbers(entry.model)
-        if norm(device.model) in (norm(model), norm(entry.model)):
-            return True
-        if device.part_number and any(wildcard_match(p, device.part_number) for p in parts):
-            return True
-    if (
-        entry.part_number
-        and device.part_number
-        and wildcard_match(entry.part_number, device.part_number)
-    ):
-        return True
-    return bool(entry.cpe and device.cpe and norm(entry.cpe) == norm(device.cpe))
+class ProductIndex:
+    """An advisory's ``affects`` entries by what names a product: model names (each also
+    without a trailing order number), part-number patterns and CPEs. Built once per advisory
+    (see :func:`products_of`), so a device is matched by lookups, not by a pass over every
+    entry."""
+
+    def __init__(self, advisory: Advisory) -> None:
+        self.vendor = norm(advisory.vendor)
+        self.models: dict[str, list[Affected]] = {}
+        self.parts: list[tuple[str, Affected]] = []
+        self.cpes: dict[str, list[Affected]] = {}
+        for entry in advisory.affects:
+            if entry.model:
+                model, parts = split_part_numbers(entry.model)
+                for name in {norm(model), norm(entry.model)}:
+                    self.models.setdefault(name, []).append(entry)
+                self.parts.extend((part, entry) for part in parts)
+            if entry.part_number:
+                self.parts.append((entry.part_number, entry))
+            if entry.cpe:
+                self.cpes.setdefault(norm(entry.cpe), []).append(entry)
+
+    def entries_naming(self, device: Device) -> list[Affected]:
+        """The entries that name the device's product (vendor and version aside): the same
+        model, a part number the entry's matches, or the same CPE."""
+        found: list[Affected] = []
+        if device.model:
+            found += self.models.get(norm(device.model), ())
+        if device.part_number:
+            found += [e for part, e in self.parts if wildcard_match(part, device.part_number)]
+        if device.cpe:
+            found += self.cpes.get(norm(device.cpe), ())
+        return found
+
+
+_INDEXES: collections.OrderedDict[int, tuple[Advisory, ProductIndex]] = collections.OrderedDict()
+_INDEXES_KEPT = 8192
+
+
+def products_of(advisory: Advisory) -> ProductIndex:
+    """The :class:`ProductIndex` of ``advisory`` (kept for the advisories most recently asked
+    about; the advisory is held with it, so its id cannot be reused meanwhile)."""
+    kept = _INDEXES.get(id(advisory))
+    if kept is not None and kept[0] is advisory:
+        _INDEXES.move_to_end(id(advisory))
+        return kept[1]
+    index = ProductIndex(advisory)
+    _INDEXES[id(advisory)] = (advisory, index)
+    if len(_INDEXES) > _INDEXES_KEPT:
+        _INDEXES.popitem(last=False)
+    return index
 
 
 def names_device(advisory: Advisory, device: Device) -> bool:
     """True when the advisory is the device's vendor's and an ``affects`` entry names its
     product with its firmware version inside the entry's range."""
-    if norm(advisory.vendor) != norm(device.vendor) or not device.vendor:
+    index = products_of(advisory)
+    if not device.vendor or index.vendor != norm(device.vendor):
         return False
     version = device.firmware.version if device.firmware else None
-    return any(
-        entry_names(entry, device) and in_range(version, entry.versions)
-        for entry in advisory.affects
-    )
+    return any(in_range(version, entry.versions) for entry in index.entries_naming(device))
 
 
 def is_current(entry: Triage, advisory: Advisory, firmware: str | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -19,10 +20,10 @@ from iotpolicy.models.enums import Status
 from iotpolicy.names import company_key, resolve_vendor
 from iotpolicy.versions import in_range
 
-FUZZY_THRESHOLD = 0.75
-"""Lowest similarity (difflib ratio of the normalised names) shown as a fuzzy match: a shared
-word such as ``SIMATIC`` alone stays below it, ``SIMATIC S7-1200`` against ``SIMATIC S7-1200 CPU
-1214C`` reaches it."""
+CLOSE = 0.9
+"""Similarity (difflib ratio of the normalised names) from which two names are a possible match
+whatever their words (``MGate 5109`` and ``MGate 5103``)."""
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 class MatchMethod(enum.StrEnum):
@@ -130,11 +131,39 @@ def _exact_method(product: Product, device: Device, vendor_name: str) -> MatchMe
     return None
 
 
-def _similarity(product: Product, model: str) -> float:
+def _other_part(product: Product, device: Device) -> bool:
+    """True when the device's part number and the product's differ: another product, however
+    alike the names (``CPU 1511-1 PN (6ES7511-1AK00-0AB0)`` is not a 6ES7511-1AL03-0AB0)."""
+    numbers = product_identity(product)[1]
+    return bool(device.part_number and numbers)
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(_WORDS.findall(name.lower()))
+
+
+def _similarity(product: Product, model: str) -> float | None:
+    """How similar the device's model is to one of the product's names, when they are a possible
+    match: the words of one name (a model designation with a digit among them) are all words of
+    the other (``SIMATIC S7-1200`` and ``SIMATIC S7-1200 CPU 1214C``), or the names are
+    :data:`CLOSE`; None otherwise (``Desigo PXC4.E16`` and ``Desigo PXC64-U``, ``SIMATIC HMI
+    TP700 Comfort`` and ``SIMATIC HMI KTP700 Basic`` are other products)."""
     names = {product.model, product.name, product_identity(product)[0], *product.other_models}
     if product.family:
         names.add(product.family)
-    return max(difflib.SequenceMatcher(None, norm(model), norm(n)).ratio() for n in names)
+    mine = _words(model)
+    best: float | None = None
+    for name in names:
+        theirs = _words(name)
+        smaller = min(mine, theirs, key=len)
+        nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
+        matcher = difflib.SequenceMatcher(None, norm(model), norm(name))
+        if not nested and matcher.real_quick_ratio() < CLOSE:
+            continue
+        ratio = matcher.ratio()
+        if (nested or ratio >= CLOSE) and (best is None or ratio > best):
+            best = ratio
+    return best
 
 
 def match_devices(
@@ -160,11 +189,15 @@ def match_devices(
                 continue
             version = device.firmware.version if device.firmware else None
             method = _exact_method(product, device, vendors.get(vendor_id, ""))
-            certainty = 1.0 if method else _similarity(product, device.model)
-            if method is None and certainty >= FUZZY_THRESHOLD:
-                method = MatchMethod.FUZZY
-            if method is None:
+            similar = (
+                None
+                if method or _other_part(product, device)
+                else _similarity(product, device.model)
+            )
+            if method is None and similar is None:
                 continue
+            certainty = 1.0 if method else similar or 0.0
+            method = method or MatchMethod.FUZZY
             match = DeviceMatch(
                 device=device.id,
                 model=device.model,
