@@ -184,7 +184,14 @@ Mac = Annotated[
 Score = Annotated[
     float,
     PlainValidator(to_score),
-    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 10}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 10},
+                {"type": "string", "pattern": _DECIMAL.pattern},
+            ]
+        }
+    ),
 ]
 Fingerprint = Annotated[
     str,
