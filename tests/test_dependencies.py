@@ -50,17 +50,40 @@ def imported_modules(folders: Iterable[Path]) -> dict[str, str]:
     return found
 
 
+def provided_modules(declared: set[str]) -> dict[str, set[str]]:
+    """The top-level modules each declared distribution installs; for a meta-package that
+    installs none itself (typer 0.12 is typer-slim with extras), those of what it requires."""
+    by_dist: dict[str, set[str]] = {}
+    for module, dists in metadata.packages_distributions().items():
+        for dist in dists:
+            by_dist.setdefault(normalise(dist), set()).add(module)
+    found: dict[str, set[str]] = {}
+    for name in declared:
+        found[name] = by_dist.get(name, set())
+        if not found[name]:
+            try:
+                required = metadata.requires(name) or []
+            except metadata.PackageNotFoundError:
+                continue
+            unconditional = [r for r in required if ";" not in r]
+            for dist in requirement_names(unconditional):
+                found[name] |= by_dist.get(dist, set())
+    return found
+
+
 def problems(folders: Iterable[Path], declared: set[str], *, all_used: bool) -> list[str]:
     """What is wrong with ``declared`` for the imports under ``folders``: a module no declared
     distribution provides, and (with ``all_used``) a declared distribution nothing imports."""
-    provided = metadata.packages_distributions()
+    installs = provided_modules(declared)
+    installed_by = metadata.packages_distributions()
     found: list[str] = []
     used: set[str] = set()
     for module, where in sorted(imported_modules(folders).items()):
-        dists = {normalise(d) for d in provided.get(module, [])}
-        used |= dists & declared
-        if not dists & declared:
-            by = f" (from {', '.join(sorted(dists))})" if dists else ""
+        providers = {name for name, modules in installs.items() if module in modules}
+        used |= providers
+        if not providers:
+            dists = sorted(installed_by.get(module, []))
+            by = f" (from {', '.join(dists)})" if dists else ""
             found.append(f"{where} imports {module}{by}, which is not declared")
     if all_used:
         found += [f"{name} is declared but never imported" for name in sorted(declared - used)]
