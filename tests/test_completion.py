@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -29,8 +28,10 @@ from tests.conftest import DELETE
 app = load_commands()
 
 
-def context(register: str | None = None) -> click.Context:
-    ctx = click.Context(click.Command("history"))
+def context(register: str | None = None, parent: typer.Context | None = None) -> typer.Context:
+    """A context of iotpolicy's command, built with typer's API as typer builds the ones it hands
+    to completion callbacks."""
+    ctx = typer.Context(typer.main.get_command(app), parent=parent)
     ctx.params = {"register": register} if register else {}
     return ctx
 
@@ -79,7 +80,7 @@ def test_ids_come_from_the_environment_or_discovery(
     monkeypatch.chdir(root / "devices")
     assert complete_device_id(context(), "p") == ["plc-01"]
     parent = context()
-    child = click.Context(click.Command("sub"), parent=parent)
+    child = context(parent=parent)
     parent.params = {"register": str(root)}
     monkeypatch.chdir(root.parent)
     assert complete_segment_id(child, "mg") == ["mgmt"]
