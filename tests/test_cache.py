@@ -201,7 +201,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(
 def test_a_cache_with_a_valid_checksum_but_forged_content_is_not_trusted(
     cli: Callable[..., Run], tmp_path: Path
 ) -> None:
-    from iotpolicy.yamlio import content_digest
+    from iotpolicy.fsio import content_digest
 
     root = copy_example(tmp_path)
     age(root)

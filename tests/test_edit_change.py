@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy.yamlio import parse_text
+from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,15 +14,10 @@ from hypothesis import strategies as st
 
 from iotpolicy.editing import DEVICE, KINDS
 from iotpolicy.register import schema_comment
-from iotpolicy.yamlio import (
-    Quoted,
-    RoundTrip,
-    YamlEditError,
-    dump_new,
-    guess_indent,
-    merge_edit,
-    parse_text,
-)
+from iotpolicy.yamlio.load import parse_text
+from iotpolicy.yamlio.merge import merge_edit
+from iotpolicy.yamlio.nodes import Quoted
+from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new, guess_indent
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "register"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy import yamlio
-from iotpolicy.yamlio import LOCK_FILE, parse_text, register_lock
+from iotpolicy import fsio
+from iotpolicy.fsio import LOCK_FILE, register_lock
+from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run
 
 Cli = Callable[..., Run]
@@ -45,7 +46,7 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary_file(
         assert Path(src).read_text(encoding="utf-8").count("kind: configuration") == 1
         raise interruption  # after the new text is written and synced, before the rename
 
-    monkeypatch.setattr(yamlio.os, "replace", crash)
+    monkeypatch.setattr(fsio.os, "replace", crash)
     run = cli(*CHANGE, "--register", str(root))
     assert run.exit_code == code
     assert "Traceback" not in run.stdout + run.stderr
@@ -63,7 +64,7 @@ def test_an_interrupted_new_file_is_not_created(
     def crash(src: str, dst: str) -> None:
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(yamlio.os, "replace", crash)
+    monkeypatch.setattr(fsio.os, "replace", crash)
     run = cli("add-vendor", "--register", str(root), "--id", "moxa", "--name", "Moxa")
     assert run.exit_code == 2
     assert run.stderr == "iotpolicy: Input/output error\n"
@@ -132,7 +133,7 @@ def test_a_held_lock_is_waited_for_then_reported(
     cli: Cli, make_register: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_register()
-    monkeypatch.setattr(yamlio, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(fsio, "LOCK_TIMEOUT", 0.3)
     before = (root / "devices/plc-01.yaml").read_bytes()
     with register_lock(root):
         run = cli(*CHANGE, "--register", str(root))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.register import load_register
-from iotpolicy.yamlio import read_file
+from iotpolicy.yamlio.load import read_file
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "register"
 SEEDS = [p.read_bytes() for p in sorted(EXAMPLE.glob("devices/*.yaml"))[:5]]

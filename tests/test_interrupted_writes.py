@@ -32,7 +32,8 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.yamlio import parse_text, register_lock
+from iotpolicy.fsio import register_lock
+from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX signals and fork")

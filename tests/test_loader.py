@@ -2,8 +2,8 @@
 becomes REG-001 findings with a file and a line, never a traceback, never a hang, and never hides
 the other files. Also the YAML 1.2 scalar semantics as the models apply them.
 
-Unit tests call :func:`iotpolicy.yamlio.parse_text` / :func:`read_file`; the CLI tests build the
-baseline register with one file replaced (raw text or bytes) and read ``check --format json``.
+Unit tests call :func:`iotpolicy.yamlio.load.parse_text` / :func:`read_file`; the CLI tests build
+the baseline register with one file replaced (raw text or bytes) and read ``check --format json``.
 """
 
 from __future__ import annotations
@@ -18,16 +18,8 @@ import yaml
 
 from iotpolicy.models import Device, Policy
 from iotpolicy.models.base import to_bool, to_date, to_int, to_text
-from iotpolicy.yamlio import (
-    MAX_DEPTH,
-    MAX_FILE_BYTES,
-    LDict,
-    LList,
-    PlainStr,
-    decode,
-    parse_text,
-    read_file,
-)
+from iotpolicy.yamlio.load import MAX_DEPTH, MAX_FILE_BYTES, decode, parse_text, read_file
+from iotpolicy.yamlio.nodes import LDict, LList, PlainStr
 from tests.baseline import baseline
 from tests.conftest import Run
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy.yamlio import parse_text
+from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run
 from tests.test_edit_change import COMMISSIONING_FACTS
 

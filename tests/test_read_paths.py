@@ -1,9 +1,10 @@
 """The two read paths agree (issue 8, item 3).
 
-``check`` reads a file with the fast libyaml reader (:func:`iotpolicy.yamlio.read_file`: LDict /
-LList / PlainStr / str data with lines, and the problems found); the editing commands load it with
-ruamel's round-trip loader (:class:`iotpolicy.yamlio.RoundTrip`). Over every file of the example
-register and of the hostile suite (tests/data/hostile/, described in its expected.yaml):
+``check`` reads a file with the fast libyaml reader (:func:`iotpolicy.yamlio.load.read_file`:
+LDict / LList / PlainStr / str data with lines, and the problems found); the editing commands load
+it with ruamel's round-trip loader (:class:`iotpolicy.yamlio.roundtrip.RoundTrip`). Over every
+file of the example register and of the hostile suite (tests/data/hostile/, described in its
+expected.yaml):
 
 - a file the fast path accepts reads the same through both: the same mappings, keys and lists,
   every scalar read the same by the models (null, or what it is as a boolean, an integer, a date
@@ -35,11 +36,14 @@ import pytest
 import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from iotpolicy import yamlio
 from iotpolicy.editing import Refused, record_change, retire
 from iotpolicy.models.base import to_bool, to_date, to_int, to_text
 from iotpolicy.models.enums import ChangeKind
-from iotpolicy.yamlio import LDict, LList, RoundTrip, parse_text, read_file
+from iotpolicy.yamlio import load as yamlio_load
+from iotpolicy.yamlio import roundtrip as yamlio_roundtrip
+from iotpolicy.yamlio.load import parse_text, read_file
+from iotpolicy.yamlio.nodes import LDict, LList
+from iotpolicy.yamlio.roundtrip import RoundTrip
 from tests.conftest import Run
 
 TESTS = Path(__file__).resolve().parent
@@ -205,7 +209,7 @@ def test_a_refused_file_is_refused_for_editing_before_ruamel_reads_it(
     def never(*_args: Any) -> None:
         raise AssertionError(f"ruamel was given {path.name}, which the fast path refuses")
 
-    monkeypatch.setattr(yamlio, "_writer", never)  # RoundTrip's first step
+    monkeypatch.setattr(yamlio_roundtrip, "_writer", never)  # RoundTrip's first step
     wanted = {f"{rel}:{p.line}: {p.message} (REG-001)" for p in problems}
     confirmed = {"data_wiped": True, "credentials_revoked": True, "removed_from_network": True}
     for attempt in (
@@ -327,7 +331,7 @@ def test_both_paths_read_a_scalar_as_yaml_1_2_does(
     ids=["merge-key", "merge-list", "keys", "nested", "bom-crlf"],
 )
 def test_both_paths_read_a_structure_the_same(text: str) -> None:
-    decoded, problem = yamlio.decode(text.encode("utf-8"))
+    decoded, problem = yamlio_load.decode(text.encode("utf-8"))
     assert problem is None and decoded is not None
     assert_same_document(decoded)
     assert_an_edit_keeps_the_rest(decoded)

@@ -15,7 +15,8 @@ import typer
 
 from iotpolicy.cli import load_commands
 from iotpolicy.register import FOLDERS, SCHEMA_FOLDER, schema_comment
-from iotpolicy.yamlio import PlainStr, read_file
+from iotpolicy.yamlio.load import read_file
+from iotpolicy.yamlio.nodes import PlainStr
 from tests.conftest import Run
 
 app = load_commands()

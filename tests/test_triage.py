@@ -14,7 +14,7 @@ import pytest
 
 from iotpolicy.affected import split_part_numbers
 from iotpolicy.kev import KevError, parse_kev
-from iotpolicy.yamlio import parse_text
+from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run, edited_baseline
 from tests.gitrepo import GitRepo
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from iotpolicy.models import Device, Vendor
 from iotpolicy.register import schema_comment
-from iotpolicy.yamlio import dump_new, parse_text
+from iotpolicy.yamlio.load import parse_text
+from iotpolicy.yamlio.roundtrip import dump_new
 
 # Text a register may hold: printable, no control characters (the loader refuses those).
 TEXT = st.text(

@@ -28,7 +28,7 @@ from typer.core import TyperArgument, TyperGroup
 from iotpolicy import __version__
 from iotpolicy.dates import option_date
 from iotpolicy.errors import EXIT_USAGE, IotpolicyError
-from iotpolicy.yamlio import atomic_write_text
+from iotpolicy.fsio import atomic_write_text
 
 _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 _LIST_ITEM = ("- ", "* ")

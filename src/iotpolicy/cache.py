@@ -31,9 +31,9 @@ from typing import Any
 
 import iotpolicy
 from iotpolicy.findings import Finding, Severity
+from iotpolicy.fsio import atomic_write_text, content_digest
 from iotpolicy.register import DeviceFacts, Register
 from iotpolicy.rules import RULES
-from iotpolicy.yamlio import atomic_write_text, content_digest
 
 CACHE_FOLDER = ".iotpolicy-cache"
 CACHE_FILE = "check.json"

@@ -42,6 +42,7 @@ from iotpolicy.fields import (
     Values,
 )
 from iotpolicy.findings import Finding, Severity
+from iotpolicy.fsio import atomic_write_text, register_lock
 from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Advisory, Device, Person, PolicyException, Segment, Vendor
 from iotpolicy.models.base import is_slug
@@ -60,18 +61,9 @@ from iotpolicy.register import (
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
 from iotpolicy.triage import TriageUpdate, update_candidates
-from iotpolicy.yamlio import (
-    LDict,
-    LList,
-    Quoted,
-    RoundTrip,
-    YamlEditError,
-    atomic_write_text,
-    dump_new,
-    parse_text,
-    register_lock,
-    value_at,
-)
+from iotpolicy.yamlio.load import parse_text
+from iotpolicy.yamlio.nodes import LDict, LList, Quoted, value_at
+from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new
 
 Path_ = tuple[str | int, ...]
 _REG_RULES = ("REG-001", "REG-002", "REG-003", "REG-004")

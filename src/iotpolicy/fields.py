@@ -33,7 +33,7 @@ from iotpolicy.models.enums import (
     Zone,
 )
 from iotpolicy.secrets import scan_text
-from iotpolicy.yamlio import PlainStr, Quoted
+from iotpolicy.yamlio.nodes import PlainStr, Quoted
 
 Values = dict[str, Any]
 """Parsed answers by field name."""

@@ -24,7 +24,7 @@ from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read
 from iotpolicy.names import nearest
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
 from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
-from iotpolicy.yamlio import MAX_FILE_BYTES, decode, parse_text
+from iotpolicy.yamlio.load import MAX_FILE_BYTES, decode, parse_text
 
 Value = str | tuple[str, ...] | None
 """A field's value as history shows it: text, a list of texts, or None when absent (or null)."""

@@ -34,7 +34,8 @@ from iotpolicy.models import (
 )
 from iotpolicy.models.base import Model, error_message, is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
-from iotpolicy.yamlio import LDict, LList, Parsed, parse_text, read_file, value_at
+from iotpolicy.yamlio.load import Parsed, parse_text, read_file
+from iotpolicy.yamlio.nodes import LDict, LList, value_at
 
 if TYPE_CHECKING:
     from iotpolicy.cache import CheckCache

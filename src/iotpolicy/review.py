@@ -29,6 +29,7 @@ from iotpolicy.editing import Draft, Refused, Snapshot, model_order, round_trip,
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding, Severity, Summary
+from iotpolicy.fsio import LOCK_FILE
 from iotpolicy.gitlog import (
     RegisterState,
     read_blobs,
@@ -50,7 +51,8 @@ from iotpolicy.reports.views import ReportInput, common
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.base import norm
 from iotpolicy.versions import Version
-from iotpolicy.yamlio import LOCK_FILE, Quoted, decode, parse_text
+from iotpolicy.yamlio.load import decode, parse_text
+from iotpolicy.yamlio.nodes import Quoted
 
 TEMPLATE = "review.md.j2"
 """The review pack's and review record's template (a register may override it)."""

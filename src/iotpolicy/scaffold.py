@@ -21,6 +21,7 @@ import jinja2
 
 from iotpolicy import __version__
 from iotpolicy.errors import RefusedError, UsageError
+from iotpolicy.fsio import LOCK_FILE, atomic_write_text
 from iotpolicy.gitlog import (
     GitError,
     check_identity,
@@ -41,7 +42,7 @@ from iotpolicy.register import (
 from iotpolicy.register import with_file as register_with_file
 from iotpolicy.schemas import KINDS as SCHEMA_KINDS
 from iotpolicy.schemas import schema_texts
-from iotpolicy.yamlio import LOCK_FILE, atomic_write_text, parse_text, yaml_text
+from iotpolicy.yamlio.load import parse_text, yaml_text
 
 DOCUMENT = "P35S"
 TITLE = "Internet of Things (IoT) / Operational Technology (OT) Security Policy"

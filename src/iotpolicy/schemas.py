@@ -19,10 +19,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iotpolicy.fsio import atomic_write_text
 from iotpolicy.models import Person, Policy
 from iotpolicy.project import SCHEMA_BASE_URL
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
-from iotpolicy.yamlio import atomic_write_text
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """``$schema`` of every generated schema."""

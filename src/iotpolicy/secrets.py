@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.yamlio import LDict, LList
+from iotpolicy.yamlio.nodes import LDict, LList
 
 _SECRET_WORDS = frozenset(
     {

@@ -50,6 +50,7 @@ from iotpolicy.editing import (
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from iotpolicy.fields import TRIAGE_FIELDS, Values
+from iotpolicy.fsio import atomic_write_bytes
 from iotpolicy.kev import as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
@@ -87,7 +88,8 @@ from iotpolicy.triage import (
     update_candidates,
 )
 from iotpolicy.wording import plural as _plural
-from iotpolicy.yamlio import Quoted, RoundTrip, YamlEditError, atomic_write_bytes, dump_new
+from iotpolicy.yamlio.nodes import Quoted
+from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new
 
 CommitOption = typer.Option(False, "--commit", help="Commit the written files with git.")
 QUOTED_FIELDS = frozenset({"serial", "firmware.version", "network.mac"})

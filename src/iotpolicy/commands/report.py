@@ -11,6 +11,7 @@ from iotpolicy.app import AsOfOption, RegisterOption, app, parse_as_of, register
 from iotpolicy.completion import complete_record_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
+from iotpolicy.fsio import atomic_write_text
 from iotpolicy.gitlog import register_state
 from iotpolicy.history import format_json, format_text, parse_since, read_history
 from iotpolicy.register import collector_paused, find_register, load_register
@@ -21,7 +22,6 @@ from iotpolicy.reports import (
     render_reports,
     unknown_overrides,
 )
-from iotpolicy.yamlio import atomic_write_text
 
 SinceOption = typer.Option(
     None,

@@ -9,7 +9,7 @@ from iotpolicy.models.base import is_slug
 from iotpolicy.register import PEOPLE_FILE, Record, file_subject
 from iotpolicy.rules.base import Context, Violation, rule
 from iotpolicy.secrets import may_hold_secret, scan_data, scan_text
-from iotpolicy.yamlio import LDict, LList
+from iotpolicy.yamlio.nodes import LDict, LList
 
 
 @rule(
