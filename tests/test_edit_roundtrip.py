@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iotpolicy.editing import DEVICE, KINDS
+from iotpolicy.editing import DEVICE, FORMS
 from iotpolicy.register import schema_comment
 from iotpolicy.yamlio.load import parse_text
 from iotpolicy.yamlio.merge import merge_edit
@@ -139,7 +139,7 @@ def test_crlf_files_stay_crlf_and_a_missing_final_newline_is_added() -> None:
 def test_people_yaml_gets_a_new_entry_at_the_margin() -> None:
     text = (EXAMPLE / "people.yaml").read_text(encoding="utf-8")
     doc = RoundTrip(text)
-    order = KINDS["person"].key_order
+    order = FORMS["person"].key_order
     doc.append((), {"id": "new-one", "name": "New One", "roles": ["staff"]}, order)
     removed, added = changed(text, doc.text())
     assert removed == []

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
+from iotpolicy.kinds import PEOPLE_FILE, POLICY_FILE, folder_kinds
 from iotpolicy.reports import KINDS
 from tests.conftest import Run
 from tests.gitrepo import GitRepo
@@ -35,7 +35,7 @@ def copy_records(target: Path) -> None:
     """Copy the example register's record files (only those) into ``target``."""
     for name in (POLICY_FILE, PEOPLE_FILE):
         shutil.copy2(EXAMPLE / name, target / name)
-    for folder, _ in FOLDERS.values():
+    for folder in (str(kind.folder) for kind in folder_kinds()):
         if (EXAMPLE / folder).is_dir():
             shutil.copytree(EXAMPLE / folder, target / folder)
 

@@ -14,7 +14,8 @@ import pytest
 import typer
 
 from iotpolicy.cli import load_commands
-from iotpolicy.register import FOLDERS, SCHEMA_FOLDER, schema_comment
+from iotpolicy.kinds import folder_kinds
+from iotpolicy.register import SCHEMA_FOLDER, schema_comment
 from iotpolicy.yamlio.load import read_file
 from iotpolicy.yamlio.nodes import PlainStr
 from tests.conftest import Run
@@ -23,7 +24,7 @@ app = load_commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "register"
-KINDS = ["policy", "people", *FOLDERS]
+KINDS = ["policy", "people", *(kind.name for kind in folder_kinds())]
 Validator = jsonschema.Draft202012Validator
 
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -56,9 +57,9 @@ def register_files(root: Path) -> Iterator[tuple[str, str]]:
     """(kind, relative path) of every record file of a register."""
     yield "policy", "policy.yaml"
     yield "people", "people.yaml"
-    for kind, (folder, _) in FOLDERS.items():
-        for path in sorted((root / folder).glob("*.yaml")):
-            yield kind, f"{folder}/{path.name}"
+    for kind in folder_kinds():
+        for path in sorted((root / str(kind.folder)).glob("*.yaml")):
+            yield kind.name, f"{kind.folder}/{path.name}"
 
 
 def printed(cli: Callable[..., Run]) -> dict[str, Any]:
@@ -137,7 +138,9 @@ def test_every_file_of_the_example_register_validates(cli: Callable[..., Run]) -
         ]
         assert errors == []
         checked += 1
-    assert checked == 2 + sum(len(list((EXAMPLE / f).glob("*.yaml"))) for f, _ in FOLDERS.values())
+    assert checked == 2 + sum(
+        len(list((EXAMPLE / f).glob("*.yaml"))) for f in (str(k.folder) for k in folder_kinds())
+    )
     assert checked > 40
 
 

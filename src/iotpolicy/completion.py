@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 import typer
 
-from iotpolicy.register import FOLDERS, find_register
+from iotpolicy.kinds import KINDS, folder_kinds
+from iotpolicy.register import find_register
 from iotpolicy.rules import RULES
 
 
@@ -43,7 +44,7 @@ def complete_exception_id(ctx: typer.Context, incomplete: str) -> list[str]:
 
 def complete_record_id(ctx: typer.Context, incomplete: str) -> list[str]:
     """Ids of records of any kind (for ``history ID``), sorted, without repeats."""
-    found = {i for kind in FOLDERS for i in record_ids(ctx, kind, incomplete)}
+    found = {i for kind in folder_kinds() for i in record_ids(ctx, kind.name, incomplete)}
     return sorted(found)
 
 
@@ -66,7 +67,7 @@ def record_ids(ctx: typer.Context | None, kind: str, incomplete: str) -> list[st
         root = completion_register(ctx)
         if root is None:
             return []
-        folder = root / FOLDERS[kind][0]
+        folder = root / str(KINDS[kind].folder)
         stems = (
             entry.name.removesuffix(".yaml")
             for entry in os.scandir(folder)

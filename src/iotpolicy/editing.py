@@ -44,13 +44,13 @@ from iotpolicy.fields import (
 from iotpolicy.findings import Finding, Severity
 from iotpolicy.fsio import atomic_write_text, register_lock
 from iotpolicy.gitlog import commit_files, plan_commit
-from iotpolicy.models import Advisory, Device, Person, PolicyException, Segment, Vendor
+from iotpolicy.kinds import KINDS as RECORD_KINDS
+from iotpolicy.kinds import PEOPLE_FILE
+from iotpolicy.models import Advisory, Device
 from iotpolicy.models.base import is_slug
 from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
 from iotpolicy.names import add_hint
 from iotpolicy.register import (
-    FOLDERS,
-    PEOPLE_FILE,
     Record,
     Register,
     line_at,
@@ -83,21 +83,27 @@ class Refused(RefusedError):
 
 
 @dataclass(frozen=True)
-class Kind:
-    """A kind of record the ``add-*`` commands create."""
+class Form:
+    """The form of a record kind that the ``add-*`` commands create: its fields, in key order."""
 
     name: str
-    """device, vendor, segment, person or exception."""
+    """device, vendor, segment, person or exception: a kind of :data:`iotpolicy.kinds.KINDS`."""
     fields: tuple[Field, ...]
     """Its field table, in the file's key order."""
-    model: type[BaseModel]
-    """Its pydantic model."""
-    folder: str | None
-    """Its folder, or None for people (entries of people.yaml)."""
+
+    @property
+    def model(self) -> type[BaseModel]:
+        """Its pydantic model."""
+        return RECORD_KINDS[self.name].model
+
+    @property
+    def folder(self) -> str | None:
+        """Its folder, or None for people (entries of people.yaml)."""
+        return RECORD_KINDS[self.name].folder
 
     def file(self, record_id: str) -> str:
         """The file holding record ``record_id``, relative to the register."""
-        return f"{self.folder}/{record_id}.yaml" if self.folder else PEOPLE_FILE
+        return RECORD_KINDS[self.name].path_of(record_id)
 
     def key_order(self, path: Path_) -> Sequence[str]:
         """Canonical key order of the mapping at ``path`` of a record: the field table's order,
@@ -138,15 +144,15 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-KINDS: dict[str, Kind] = {
-    "device": Kind("device", DEVICE_FIELDS, Device, "devices"),
-    "vendor": Kind("vendor", VENDOR_FIELDS, Vendor, "vendors"),
-    "segment": Kind("segment", SEGMENT_FIELDS, Segment, "segments"),
-    "person": Kind("person", PERSON_FIELDS, Person, None),
-    "exception": Kind("exception", EXCEPTION_FIELDS, PolicyException, "exceptions"),
+FORMS: dict[str, Form] = {
+    "device": Form("device", DEVICE_FIELDS),
+    "vendor": Form("vendor", VENDOR_FIELDS),
+    "segment": Form("segment", SEGMENT_FIELDS),
+    "person": Form("person", PERSON_FIELDS),
+    "exception": Form("exception", EXCEPTION_FIELDS),
 }
-"""The kinds ``add-*`` creates."""
-DEVICE = KINDS["device"]
+"""The forms of the kinds ``add-*`` creates, by record kind."""
+DEVICE = FORMS["device"]
 CHANGE_FIELDS: tuple[Field, ...] = tuple(f for f in DEVICE_FIELDS if f.name not in CHANGE_EXCLUDED)
 """The device fields ``record-change`` takes as options (the change kind sets the others)."""
 
@@ -175,7 +181,7 @@ class Snapshot:
 
     def ids(self, kind: str) -> set[str]:
         """Every id in use for ``kind`` (invalid records and unreadable files included)."""
-        records = self.register.people if kind == "person" else self.register.of(kind)
+        records = self.register.of(kind)
         found = {r.raw_id for r in records if r.raw_id is not None}
         return found | self.register.unreadable.get(kind, set())
 
@@ -202,7 +208,7 @@ class Snapshot:
             return list(self.ctx.settings.approved_remote_access)
         return []
 
-    def default(self, kind: Kind | None, fld: Field) -> str | None:
+    def default(self, kind: Form | None, fld: Field) -> str | None:
         """The value of a field not given: its table default, today for a date of approval or
         of a change, the next free exception id."""
         if fld.default is not None:
@@ -218,7 +224,7 @@ class Snapshot:
         return None
 
     def check(
-        self, kind: Kind | None, fld: Field, value: Any, values: Values, own: str | None
+        self, kind: Form | None, fld: Field, value: Any, values: Values, own: str | None
     ) -> str | None:
         """What is wrong with ``value`` for ``fld`` given the other answers (``values``), or
         None. ``own``: the id of the record being changed (its own IP is not "in use")."""
@@ -242,7 +248,7 @@ class Snapshot:
     def _approved(self) -> list[str]:
         return list(self.ctx.settings.approved_remote_access)
 
-    def _new_id(self, kind: Kind, value: str) -> str | None:
+    def _new_id(self, kind: Form, value: str) -> str | None:
         if value in self.ids(kind.name) or (
             kind.folder and (self.register.root / kind.file(value)).exists()
         ):
@@ -271,7 +277,8 @@ class Snapshot:
                     return f"{value} findings cannot be suppressed by an exception"
                 return None
             case Ref.SUBJECT:
-                known = set().union(*(self.ids(k) for k in (*FOLDERS, "person"))) | {"policy"}
+                known = set().union(*(self.ids(k) for k, rk in RECORD_KINDS.items() if rk.has_ids))
+                known.add("policy")
                 if value in known:
                     return None
                 return f"'{value}' is not the id of a record in the register (or policy)"
@@ -405,7 +412,7 @@ Tell = Callable[[str], None]
 
 
 def fill(
-    kind: Kind | None,
+    kind: Form | None,
     fields: Sequence[Field],
     values: Values,
     snap: Snapshot,
@@ -462,7 +469,7 @@ def fill(
 
 
 def _checked(
-    kind: Kind | None,
+    kind: Form | None,
     fld: Field,
     answer: str,
     values: Values,
@@ -489,7 +496,7 @@ def missing(fields: Iterable[Field], values: Values) -> list[str]:
 
 
 def apply_defaults(
-    kind: Kind | None, fields: Iterable[Field], values: Values, snap: Snapshot
+    kind: Form | None, fields: Iterable[Field], values: Values, snap: Snapshot
 ) -> None:
     """Fill in the default of every field not given (see :meth:`Snapshot.default`)."""
     for fld in fields:
@@ -761,7 +768,7 @@ def _holds(node: Any, line: int) -> bool:
 
 def add_record(
     root: Path,
-    kind: Kind,
+    kind: Form,
     values: Values,
     *,
     today: date,
@@ -837,7 +844,7 @@ def add_record(
     return _write(root, today, commit, draft_of, known_only)
 
 
-def build(kind: Kind, values: Values) -> dict[str, Any]:
+def build(kind: Form, values: Values) -> dict[str, Any]:
     """The record holding ``values``, keys in the field table's order."""
     record: dict[str, Any] = {}
     for fld in kind.fields:

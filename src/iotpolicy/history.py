@@ -21,8 +21,8 @@ from typing import Any
 from iotpolicy.dates import option_date
 from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
+from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.names import nearest
-from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
 from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
 from iotpolicy.yamlio.load import MAX_FILE_BYTES, decode, parse_text
 
@@ -31,20 +31,6 @@ Value = str | tuple[str, ...] | None
 
 ACTIONS = {"A": "created", "D": "deleted"}
 """git status letter -> action; every other letter is ``modified``."""
-KIND_ORDER = (
-    "policy",
-    "person",
-    "people",
-    "segment",
-    "vendor",
-    "device",
-    "exception",
-    "advisory",
-    "incident",
-    "file",
-)
-"""Order of record kinds in listings: the policy first, files that are not records last."""
-_FOLDER_KINDS = {folder: kind for kind, (folder, _) in FOLDERS.items()}
 _DATE_LIKE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
 
 
@@ -190,7 +176,7 @@ def _is_record_now(root: Path, record_id: str) -> bool:
         return path.is_relative_to(root.resolve()) and path.is_file()
     if record_id == "policy":
         return (root / POLICY_FILE).is_file()
-    files = (root / folder / f"{record_id}.yaml" for folder, _ in FOLDERS.values())
+    files = (root / kind.path_of(record_id) for kind in folder_kinds())
     return any(path.is_file() for path in files) or record_id in _people_now(root)
 
 
@@ -198,8 +184,10 @@ def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) ->
     """Why ``record_id`` has no history, with the ids (or files) nearest to it: those of the
     register now and those of every file the commits changed."""
     files = {change.path for commit in commits for change in commit.files}
-    for folder, _ in FOLDERS.values():
-        files.update(f"{folder}/{path.name}" for path in (root / folder).glob("*.yaml"))
+    for kind in folder_kinds():
+        files.update(
+            f"{kind.folder}/{path.name}" for path in (root / str(kind.folder)).glob("*.yaml")
+        )
     files.update(name for name in (POLICY_FILE, PEOPLE_FILE) if (root / name).is_file())
     if "/" in record_id or record_id.endswith(".yaml"):  # a file: the nearest in its folder
         folder = record_id.rpartition("/")[0]
@@ -300,14 +288,8 @@ _UNREADABLE = _Unreadable()
 
 def _kind_of(path: str) -> str:
     """The record kind a file holds: policy, people, device ..., or ``file``."""
-    if path == POLICY_FILE:
-        return "policy"
-    if path == PEOPLE_FILE:
-        return "people"
-    folder, _, name = path.partition("/")
-    if folder in _FOLDER_KINDS and "/" not in name and name.endswith(".yaml"):
-        return _FOLDER_KINDS[folder]
-    return "file"
+    kind = kind_of_file(path)
+    return "file" if kind is None else kind.subject or kind.name
 
 
 def _id_of(data: Any) -> str | None:
@@ -431,9 +413,17 @@ def _json_value(value: Value) -> str | list[str] | None:
 
 
 def sort_key(record: RecordChange) -> tuple[int, str, str]:
-    """Kind (in :data:`KIND_ORDER`), id, file: the order of records in listings."""
-    kind = KIND_ORDER.index(record.kind) if record.kind in KIND_ORDER else len(KIND_ORDER)
+    """Kind (in :func:`kind_order`), id, file: the order of records in listings."""
+    order = kind_order()
+    kind = order.index(record.kind) if record.kind in order else len(order)
     return (kind, record.id, record.file)
+
+
+def kind_order() -> tuple[str, ...]:
+    """Order of record kinds in listings: the register's (the policy first; a one-file kind
+    followed by its file as a whole, people), files that are not records last."""
+    names = (name for kind in KINDS.values() for name in (kind.name, kind.subject) if name)
+    return (*dict.fromkeys(names), "file")
 
 
 def format_text(entries: Sequence[HistoryEntry], record_id: str | None = None) -> str:

@@ -22,16 +22,8 @@ from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
 from iotpolicy.findings import Finding
-from iotpolicy.models import (
-    Advisory,
-    Device,
-    Incident,
-    Person,
-    Policy,
-    PolicyException,
-    Segment,
-    Vendor,
-)
+from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
+from iotpolicy.models import Person, Policy
 from iotpolicy.models.base import Model, error_message, is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio.load import Parsed, parse_text, read_file
@@ -43,17 +35,6 @@ if TYPE_CHECKING:
 M = TypeVar("M")
 B = TypeVar("B", bound=Model)
 
-POLICY_FILE = "policy.yaml"
-PEOPLE_FILE = "people.yaml"
-FOLDERS: dict[str, tuple[str, type[Model]]] = {
-    "segment": ("segments", Segment),
-    "vendor": ("vendors", Vendor),
-    "device": ("devices", Device),
-    "exception": ("exceptions", PolicyException),
-    "advisory": ("advisories", Advisory),
-    "incident": ("incidents", Incident),
-}
-"""Record kind -> (folder, model) for the one-file-per-record kinds."""
 SCHEMA_FOLDER = "schemas"
 """Folder of the register where ``iotpolicy schema`` writes ``<kind>.schema.json`` for editors."""
 
@@ -61,12 +42,10 @@ SCHEMA_FOLDER = "schemas"
 def schema_comment(rel: str) -> str:
     """The first line of a file written by the tool at ``rel`` (relative to the register), pointing
     editors (yaml-language-server: VS Code and others) at the schema of its record kind."""
-    kind = {POLICY_FILE: "policy", PEOPLE_FILE: "people"}.get(rel)
-    if kind is None:
-        folder = rel.split("/", 1)[0]
-        kind = next(k for k, (f, _) in FOLDERS.items() if f == folder)
+    kind = kind_of_file(rel)
+    assert kind is not None, rel
     up = "../" * rel.count("/")
-    return f"# yaml-language-server: $schema={up}{SCHEMA_FOLDER}/{kind}.schema.json"
+    return f"# yaml-language-server: $schema={up}{SCHEMA_FOLDER}/{kind.schema_name}.schema.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +172,8 @@ class Register:
     _facts: list[DeviceFacts] | None = field(default=None, init=False, repr=False)
 
     def of(self, kind: str) -> list[Record[Any]]:
-        """Records of one kind (``device``, ``vendor`` ...), in path order."""
-        return self.records.get(kind, [])
+        """Records of one kind (``device``, ``vendor`` ..., ``person``), in path order."""
+        return self.people if kind == "person" else self.records.get(kind, [])
 
     def device_facts(self) -> list[DeviceFacts]:
         """Facts of every device file that holds a record, read or cached, in path order
@@ -209,8 +188,8 @@ class Register:
         if self.policy is not None:
             yield self.policy
         yield from self.people
-        for kind in FOLDERS:
-            yield from self.of(kind)
+        for kind in folder_kinds():
+            yield from self.of(kind.name)
 
 
 def find_register(explicit: str | None, cwd: Path | None = None) -> Path:
@@ -282,14 +261,14 @@ def _load(root: Path, cache: CheckCache | None, progress: Progress | None) -> Re
         people_file = _read(register, PEOPLE_FILE)
         if people_file is not None:
             _load_people(register, people_file)
-    for kind, (folder, _) in FOLDERS.items():
-        register.records[kind] = []
-        if kind != "device":
-            for rel, _entry in _record_files(register, folder):
-                _add_record_file(register, kind, rel, _read(register, rel))
+    for kind in folder_kinds():
+        register.records[kind.name] = []
+        if kind.name != "device":
+            for rel, _entry in _record_files(register, str(kind.folder)):
+                _add_record_file(register, kind.name, rel, _read(register, rel))
     if cache is not None:
         cache.start(register)
-    devices = _record_files(register, FOLDERS["device"][0])
+    devices = _record_files(register, str(KINDS["device"].folder))
     for done, (rel, entry) in enumerate(devices):
         if progress is not None and done % PROGRESS_STEP == 0:
             progress(done, len(devices))
@@ -308,7 +287,7 @@ def _add_record_file(register: Register, kind: str, rel: str, parsed: Parsed | N
     stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
     record = None
     if parsed is not None:
-        model = FOLDERS[kind][1]
+        model = KINDS[kind].model
         record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
     if record is None:
         register.unreadable.setdefault(kind, set()).add(stem)
@@ -353,7 +332,7 @@ def with_file(register: Register, rel: str, text: str) -> Register:
             _load_people(copy, parsed)
     else:
         folder, name = rel.split("/", 1)
-        kind = next(k for k, (f, _) in FOLDERS.items() if f == folder)
+        kind = next(k.name for k in folder_kinds() if k.folder == folder)
         stem = name.removesuffix(".yaml")
         known = {r.file for r in register.of(kind)} | {
             f"{folder}/{s}.yaml" for s in register.unreadable.get(kind, set())

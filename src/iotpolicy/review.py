@@ -41,10 +41,11 @@ from iotpolicy.gitlog import (
     uncommitted_files,
 )
 from iotpolicy.history import HistoryEntry, RecordChange, read_history
+from iotpolicy.kinds import POLICY_FILE
 from iotpolicy.models import Policy, Revision
 from iotpolicy.models.enums import ChangeKind, Status
 from iotpolicy.models.enums import Trigger as TriggerKind
-from iotpolicy.register import POLICY_FILE, Register, load_register
+from iotpolicy.register import Register, load_register
 from iotpolicy.reports import OUTPUT_FOLDER
 from iotpolicy.reports.templating import render_report
 from iotpolicy.reports.views import ReportInput, common

@@ -30,17 +30,14 @@ from iotpolicy.gitlog import (
     plan_commit,
     repository_root,
 )
+from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds
 from iotpolicy.models import Settings
 from iotpolicy.register import (
-    FOLDERS,
-    PEOPLE_FILE,
-    POLICY_FILE,
     SCHEMA_FOLDER,
     Register,
     schema_comment,
 )
 from iotpolicy.register import with_file as register_with_file
-from iotpolicy.schemas import KINDS as SCHEMA_KINDS
 from iotpolicy.schemas import schema_texts
 from iotpolicy.yamlio.load import parse_text, yaml_text
 
@@ -54,7 +51,7 @@ _LIVE_CI = {
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
 }
 """Template -> where the file lives when the register is the top of its repository."""
-_FOLDERS = (*(folder for folder, _ in FOLDERS.values()), "reviews")
+_FOLDERS = (*(str(kind.folder) for kind in folder_kinds()), "reviews")
 _TRANSLITERATE = str.maketrans({"ø": "o", "æ": "ae", "å": "a", "ß": "ss", "ł": "l", "đ": "d"})
 COMMIT_MESSAGE = "Initialise the IoT/OT security policy register"
 
@@ -196,7 +193,7 @@ def render(path: Path, options: InitOptions, today: date, top: Path) -> dict[str
 def file_count() -> int:
     """How many files :func:`render` writes, wherever the register is: policy.yaml,
     people.yaml, the README, the .gitignore, a .gitkeep per folder, the schemas and the CI files."""
-    return 4 + len(_FOLDERS) + len(SCHEMA_KINDS) + len(_LIVE_CI)
+    return 4 + len(_FOLDERS) + len(KINDS) + len(_LIVE_CI)
 
 
 def check_rendered(path: Path, files: dict[str, str]) -> None:

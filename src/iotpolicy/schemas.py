@@ -20,86 +20,44 @@ from typing import Any
 from pydantic import BaseModel
 
 from iotpolicy.fsio import atomic_write_text
-from iotpolicy.models import Person, Policy
+from iotpolicy.kinds import KINDS, RecordKind
 from iotpolicy.project import SCHEMA_BASE_URL
-from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """``$schema`` of every generated schema."""
 
-KINDS: dict[str, tuple[str, str]] = {
-    "policy": (
-        "Policy",
-        f"{POLICY_FILE}: the policy document's header (number, title, owner), its tunable settings "
-        "and its revision history.",
-    ),
-    "people": (
-        "People",
-        f"{PEOPLE_FILE}: a list of the people who own devices and approve, review or audit; other "
-        "records name them by id.",
-    ),
-    "segment": (
-        "Segment",
-        "segments/<id>.yaml: a network segment in one security zone and the flows allowed out of "
-        "it.",
-    ),
-    "vendor": (
-        "Vendor",
-        "vendors/<id>.yaml: a vendor, integrator or service company: its security contact, "
-        "agreement, assessment and remote maintenance.",
-    ),
-    "device": (
-        "Device",
-        "devices/<id>.yaml: one IoT or OT device: identity, placement, hardening, accounts, "
-        "firmware, monitoring, backups and its changes.",
-    ),
-    "exception": (
-        "Exception",
-        "exceptions/<id>.yaml: a time-limited risk acceptance, approved by a general manager, "
-        "that suppresses one rule for the subjects it names.",
-    ),
-    "advisory": (
-        "Advisory",
-        "advisories/<id>.yaml: a vendor's security advisory or end-of-life notice and the "
-        "products it affects.",
-    ),
-    "incident": (
-        "Incident",
-        "incidents/<id>.yaml: an incident or audit finding that involved IoT/OT devices.",
-    ),
-}
-"""Record kind -> (title, description) of its schema, in the register's order."""
 
-
-def schema_file(kind: str) -> str:
+def schema_file(name: str) -> str:
     """``device`` -> ``device.schema.json``."""
-    return f"{kind}.schema.json"
+    return f"{name}.schema.json"
 
 
-def kind_schema(kind: str) -> dict[str, Any]:
-    """The JSON Schema of one record kind (``people``: the list of persons in people.yaml)."""
-    title, description = KINDS[kind]
-    if kind == "people":
-        person = _model_schema(Person)
-        defs = person.pop("$defs", {})
-        defs["Person"] = person
-        body: dict[str, Any] = {"type": "array", "items": {"$ref": "#/$defs/Person"}}
+def kind_schema(kind: RecordKind) -> dict[str, Any]:
+    """The JSON Schema of one record kind; a kind kept as a list in one file (people.yaml) gets
+    the schema of the list."""
+    if kind.file is not None and kind.has_ids:
+        item = _model_schema(kind.model)
+        defs = item.pop("$defs", {})
+        defs[kind.model.__name__] = item
+        body: dict[str, Any] = {
+            "type": "array",
+            "items": {"$ref": f"#/$defs/{kind.model.__name__}"},
+        }
         body["$defs"] = defs
     else:
-        model: type[BaseModel] = Policy if kind == "policy" else FOLDERS[kind][1]
-        body = _model_schema(model)
+        body = _model_schema(kind.model)
     return {
         **body,
         "$schema": DIALECT,
-        "$id": SCHEMA_BASE_URL + schema_file(kind),
-        "title": title,
-        "description": description,
+        "$id": SCHEMA_BASE_URL + schema_file(kind.schema_name),
+        "title": kind.title,
+        "description": kind.description,
     }
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
-    """Every kind's schema, by kind."""
-    return {kind: kind_schema(kind) for kind in KINDS}
+    """Every kind's schema, by schema name, in the register's order."""
+    return {kind.schema_name: kind_schema(kind) for kind in KINDS.values()}
 
 
 def dump(schema: Any) -> str:

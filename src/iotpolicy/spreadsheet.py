@@ -35,6 +35,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, PlainValidator
 
 from iotpolicy.errors import UsageError
+from iotpolicy.kinds import KINDS
 from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
 from iotpolicy.models.base import is_slug
@@ -543,14 +544,12 @@ def escape_cell(text: str) -> str:
 
 
 REFERENCES: dict[str, str] = {
-    "vendor": "vendor",
-    "owner": "person",
-    "network.segment": "segment",
-    "network.access_approved_by": "person",
-    "firmware.integrity.verified_by": "person",
-    "disposal.by": "person",
+    ".".join(reference.path): reference.target
+    for reference in KINDS["device"].references
+    if "*" not in reference.path
 }
-"""Fields that name another record, and that record's kind."""
+"""Fields of a device row that name another record, and that record's kind (the record-kind
+table's references outside lists)."""
 
 
 def resolve_references(

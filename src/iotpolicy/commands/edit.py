@@ -32,8 +32,8 @@ from iotpolicy.completion import (
 from iotpolicy.editing import (
     CHANGE_FIELDS_ALL,
     DEVICE,
-    KINDS,
-    Kind,
+    FORMS,
+    Form,
     Outcome,
     Snapshot,
     add_record,
@@ -181,7 +181,7 @@ Write = Callable[[Values, bool], Outcome]
 
 def _edit(
     words: Sequence[str],
-    kind: Kind | None,
+    kind: Form | None,
     fields: Sequence[Field],
     given: dict[str, Any],
     root: Path,
@@ -302,7 +302,7 @@ def _add(
     given: dict[str, Any],
 ) -> None:
     """The one body of every ``add-*`` command."""
-    kind = KINDS[kind_name]
+    kind = FORMS[kind_name]
     with user_errors():
         root = find_register(register)
 
@@ -343,7 +343,7 @@ def add_device(
 
 
 @app.command("add-vendor")
-@with_fields(KINDS["vendor"].fields)
+@with_fields(FORMS["vendor"].fields)
 def add_vendor(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
@@ -355,7 +355,7 @@ def add_vendor(
 
 
 @app.command("add-segment")
-@with_fields(KINDS["segment"].fields)
+@with_fields(FORMS["segment"].fields)
 def add_segment(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
@@ -367,7 +367,7 @@ def add_segment(
 
 
 @app.command("add-person")
-@with_fields(KINDS["person"].fields)
+@with_fields(FORMS["person"].fields)
 def add_person(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,
@@ -379,7 +379,7 @@ def add_person(
 
 
 @app.command("add-exception")
-@with_fields(KINDS["exception"].fields)
+@with_fields(FORMS["exception"].fields)
 def add_exception(
     register: str | None = RegisterOption,
     commit: bool = CommitOption,

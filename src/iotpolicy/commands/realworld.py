@@ -121,7 +121,7 @@ def _read(path: Path) -> bytes:
 
 def _names(register: Register, kind: str) -> dict[str, str]:
     """id -> name of the valid records of ``kind`` (``person`` for people.yaml)."""
-    records = register.people if kind == "person" else register.of(kind)
+    records = register.of(kind)
     return {r.model.id: r.model.name for r in records if r.model is not None}
 
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from iotpolicy.findings import Severity
+from iotpolicy.kinds import kind_of_folder
 from iotpolicy.models import Device, Person, Segment, Settings, Vendor
 from iotpolicy.models.enums import Role, Status
 from iotpolicy.register import DeviceFacts, Record, Register
@@ -262,8 +263,9 @@ class Context:
                 *(stem for stems in register.unreadable.values() for stem in stems),
                 *(problem.subject for problem in register.problems),  # whole files: people ...
             ]
-        kind = {"segments": "segment", "vendors": "vendor", "exceptions": "exception"}[scope]
-        return (r.subject for r in self.valid(kind))
+        kind = kind_of_folder(scope)  # segments, vendors, exceptions: their valid records
+        assert kind is not None, scope
+        return (r.subject for r in self.valid(kind.name))
 
     @cached_property
     def segments(self) -> dict[str, Segment]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from iotpolicy.kinds import KINDS, PEOPLE_FILE, TARGETS, folder_kinds
 from iotpolicy.models.base import is_slug
-from iotpolicy.register import PEOPLE_FILE, Record, file_subject
+from iotpolicy.register import Record, file_subject
 from iotpolicy.rules.base import Context, Violation, rule
 from iotpolicy.secrets import may_hold_secret, scan_data, scan_text
 from iotpolicy.yamlio.nodes import LDict, LList
@@ -76,48 +77,6 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
                 yield Violation(subject, file, line, "; ".join(problems))
 
 
-# Reference fields by record kind: (path pattern, target kind). "*" walks every list item.
-_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
-    "device": (
-        (("vendor",), "vendor"),
-        (("owner",), "person"),
-        (("network", "segment"), "segment"),
-        (("network", "access_approved_by"), "person"),
-        (("firmware", "integrity", "verified_by"), "person"),
-        (("changes", "*", "by"), "person"),
-        (("disposal", "by"), "person"),
-    ),
-    "vendor": ((("assessed_by",), "person"),),
-    "segment": ((("flows", "*", "to"), "flow-target"),),
-    "exception": (
-        (("rule",), "rule"),
-        (("subjects", "*"), "subject"),
-        (("approved_by",), "person"),
-    ),
-    "advisory": (
-        (("vendor",), "vendor"),
-        (("triage", "*", "device"), "device"),
-        (("triage", "*", "by"), "person"),
-    ),
-    "incident": ((("devices", "*"), "device"),),
-    "policy": (
-        (("owner",), "person"),
-        (("revisions", "*", "reviewed_by", "*"), "person"),
-        (("revisions", "*", "process_owner"), "person"),
-        (("revisions", "*", "approvals", "*", "by"), "person"),
-    ),
-}
-_TARGET_WORDS = {
-    "vendor": "vendor (vendors/{}.yaml)",
-    "person": "person in people.yaml",
-    "segment": "segment (segments/{}.yaml)",
-    "device": "device (devices/{}.yaml)",
-    "flow-target": "segment id or the word internet",
-    "rule": "rule id of the catalogue (see iotpolicy rules)",
-    "subject": "record id or the word policy",
-}
-
-
 def _walk(
     data: Any, pattern: tuple[str, ...], path: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -149,20 +108,21 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
         "person": {r.raw_id for r in ctx.register.people if r.raw_id is not None},
         "rule": set(ctx.known_rules),
     }
-    for kind in ("vendor", "segment", "device", "exception", "advisory", "incident"):
-        ids[kind] = {r.raw_id for r in ctx.register.of(kind) if r.raw_id is not None}
-        ids[kind] |= ctx.register.unreadable.get(kind, set())
+    for kind in folder_kinds():
+        ids[kind.name] = {r.raw_id for r in ctx.register.of(kind.name) if r.raw_id is not None}
+        ids[kind.name] |= ctx.register.unreadable.get(kind.name, set())
     ids["device"] |= {f.raw_id for f in ctx.device_facts if f.raw_id is not None}
     ids["flow-target"] = ids["segment"] | {"internet"}
     ids["subject"] = set().union(*(ids[k] for k in ids if k not in ("rule", "flow-target")))
     ids["subject"].add("policy")
     for record in ctx.register.all_records():
-        for pattern, target in _REFERENCES.get(record.kind, ()):
-            for path, value in _walk(record.data, pattern):
+        for reference in KINDS[record.kind].references:
+            target = reference.target
+            for path, value in _walk(record.data, reference.path):
                 if not isinstance(value, str) or not value.strip() or value in ids[target]:
                     continue
                 field = ".".join(str(p) for p in path)
-                what = _TARGET_WORDS[target].format(value)
+                what = TARGETS[target] if target in TARGETS else KINDS[target].named(value)
                 yield Violation(
                     record.subject,
                     record.file,
