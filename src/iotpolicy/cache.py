@@ -32,7 +32,7 @@ from typing import Any
 import iotpolicy
 from iotpolicy.findings import Finding, Severity
 from iotpolicy.fsio import atomic_write_text, content_digest
-from iotpolicy.register import DeviceFacts, Register
+from iotpolicy.register import DeviceFacts, Register, Reused
 from iotpolicy.rules import RULES
 
 CACHE_FOLDER = ".iotpolicy-cache"
@@ -65,6 +65,9 @@ class CheckCache:
     """Entries as in the file: [digest, stamp (size, mtime ns, inode) or None, facts, findings]."""
     _fresh: dict[str, list[int]] = field(default_factory=dict)
     _restamped: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    """Findings of the rules that judge one device at a time, for the device files taken from
+    the cache: the engine's prior findings."""
     status: str = "none"
     """What the cache was worth: ``none`` (absent), ``ignored`` (corrupt, other code, other
     context) or ``used``."""
@@ -108,15 +111,15 @@ class CheckCache:
         self.status = "used"
         return files
 
-    def reuse(self, register: Register, rel: str, entry: os.DirEntry[str]) -> bool:
-        """Take the device file ``rel`` from the cache when it is unchanged; False when it must
+    def reuse(self, rel: str, entry: os.DirEntry[str]) -> Reused | None:
+        """Take the device file ``rel`` from the cache when it is unchanged; None when it must
         be read (the cache notes its stamp, taken before reading, for the next run)."""
         if entry.is_symlink():  # read every time: the loader checks where it points
-            return False
+            return None
         try:
             stat = entry.stat(follow_symlinks=False)
         except OSError:
-            return False
+            return None
         stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
         try:
             digest, old_stamp, stored_facts, stored_findings = self._old[rel]
@@ -128,14 +131,10 @@ class CheckCache:
             findings = [_finding_from_json(values, rel) for values in stored_findings]
         except (KeyError, ValueError, TypeError, OSError):  # new, changed, or not an entry
             self._fresh[rel] = stamp
-            return False
+            return None
         self._new[rel] = [digest, stamp, stored_facts, stored_findings]
-        if facts is None:
-            register.unreadable.setdefault("device", set()).add(rel[len("devices/") : -5])
-        else:
-            register.cached_facts.append(facts)
-        register.cached_findings.extend(findings)
-        return True
+        self.findings.extend(findings)
+        return Reused(facts)
 
     def save(self, register: Register, findings: list[Finding]) -> None:
         """Write the cache after a check of every rule: the files taken from it, and the device

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from iotpolicy.errors import UsageError
@@ -29,10 +29,17 @@ def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
 
 
 def evaluate(
-    register: Register, as_of: date, rules: list[Rule], label: str, subjects: bool = False
+    register: Register,
+    as_of: date,
+    rules: list[Rule],
+    label: str,
+    subjects: bool = False,
+    prior: Sequence[Finding] = (),
 ) -> CheckResult:
     """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted;
-    with ``subjects``, also the subjects each rule judged."""
+    with ``subjects``, also the subjects each rule judged. ``prior``: findings made earlier of
+    the device files the register took from elsewhere (the check cache), kept for the selected
+    rules."""
     ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
     findings: list[Finding] = []
     for rule in rules:
@@ -49,7 +56,7 @@ def evaluate(
                 )
             )
     selected = {rule.id for rule in rules}
-    findings.extend(f for f in register.cached_findings if f.rule in selected)
+    findings.extend(f for f in prior if f.rule in selected)
     findings = apply_exceptions(ctx, findings)
     findings.sort(key=lambda f: f.sort_key)
     return CheckResult(

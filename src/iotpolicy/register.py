@@ -16,21 +16,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
-from iotpolicy.findings import Finding
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.models import Person, Policy
 from iotpolicy.models.base import Model, error_message, is_slug
 from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio.load import Parsed, parse_text, read_file
 from iotpolicy.yamlio.nodes import LDict, LList, value_at
-
-if TYPE_CHECKING:
-    from iotpolicy.cache import CheckCache
 
 M = TypeVar("M")
 B = TypeVar("B", bound=Model)
@@ -165,10 +161,7 @@ class Register:
     digests: dict[str, str] = field(default_factory=dict)
     """Content hash of every file read, by relative path."""
     cached_facts: list[DeviceFacts] = field(default_factory=list)
-    """Facts of the device files taken from the check cache instead of being read."""
-    cached_findings: list[Finding] = field(default_factory=list)
-    """Findings of the rules that judge one device at a time, for the device files taken from
-    the check cache (see :mod:`iotpolicy.cache`)."""
+    """Facts of the device files a :class:`Reuse` hook vouched for instead of their being read."""
     _facts: list[DeviceFacts] | None = field(default=None, init=False, repr=False)
 
     def of(self, kind: str) -> list[Record[Any]]:
@@ -234,6 +227,24 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class Reuse(Protocol):
+    """What the loader asks before reading a device file (the check cache answers): a device
+    file it vouches for is not read."""
+
+    def start(self, register: Register) -> None:
+        """Called once every file but the device files is read."""
+
+    def reuse(self, rel: str, entry: os.DirEntry[str]) -> Reused | None:
+        """The facts of the device file ``rel`` when it is unchanged, else None (read it)."""
+
+
+class Reused(NamedTuple):
+    """A device file taken from elsewhere (the check cache) instead of being read."""
+
+    facts: DeviceFacts | None
+    """Its facts; None when it could not be read as a record (it counts as unreadable)."""
+
+
 Progress = Callable[[int, int], None]
 """Told (device files done, device files in all) as the device files are read."""
 PROGRESS_STEP = 250
@@ -241,15 +252,15 @@ PROGRESS_STEP = 250
 
 
 def load_register(
-    root: Path, cache: CheckCache | None = None, progress: Progress | None = None
+    root: Path, reuse: Reuse | None = None, progress: Progress | None = None
 ) -> Register:
-    """Read and validate every file of the register at ``root``. With a ``cache``, the device
-    files it vouches for are not read: their facts and findings come from it."""
+    """Read and validate every file of the register at ``root``. With a ``reuse`` hook, the
+    device files it vouches for are not read: their facts come from it."""
     with collector_paused():
-        return _load(root, cache, progress)
+        return _load(root, reuse, progress)
 
 
-def _load(root: Path, cache: CheckCache | None, progress: Progress | None) -> Register:
+def _load(root: Path, reuse: Reuse | None, progress: Progress | None) -> Register:
     register = Register(root=root)
     policy_file = _read(register, POLICY_FILE)
     if policy_file is not None:
@@ -266,14 +277,19 @@ def _load(root: Path, cache: CheckCache | None, progress: Progress | None) -> Re
         if kind.name != "device":
             for rel, _entry in _record_files(register, str(kind.folder)):
                 _add_record_file(register, kind.name, rel, _read(register, rel))
-    if cache is not None:
-        cache.start(register)
+    if reuse is not None:
+        reuse.start(register)
     devices = _record_files(register, str(KINDS["device"].folder))
     for done, (rel, entry) in enumerate(devices):
         if progress is not None and done % PROGRESS_STEP == 0:
             progress(done, len(devices))
         register.device_files += 1
-        if cache is not None and cache.reuse(register, rel, entry):
+        reused = reuse.reuse(rel, entry) if reuse is not None else None
+        if reused is not None:
+            if reused.facts is None:
+                register.unreadable.setdefault("device", set()).add(rel[len("devices/") : -5])
+            else:
+                register.cached_facts.append(reused.facts)
             continue
         _add_record_file(register, "device", rel, _read(register, rel))
     if progress is not None:

@@ -100,7 +100,8 @@ def check(
             with progress_bar(show, forced=progress is True) as tick:
                 loaded = load_register(root, cache, tick)
             label = register_label(register, root)
-            result = evaluate(loaded, day, rules, label, subjects=name == "junit")
+            prior = cache.findings if cache is not None else ()
+            result = evaluate(loaded, day, rules, label, subjects=name == "junit", prior=prior)
             if cache is not None and not rule:
                 cache.save(loaded, list(result.findings))
         if annotate or name in REPOSITORY_FORMATS:
