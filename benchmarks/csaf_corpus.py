@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iotpolicy.vendor_ranges import NoVersion, RangeError, translate_range
+from iotpolicy.grammar.vendor_ranges import NoVersion, RangeError, translate_range
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "csaf" / "cisa-ot-2017-2022.tar.xz"

@@ -163,7 +163,7 @@ def test_text_format_groups_by_file_without_colour(
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color() -> None:
-    from iotpolicy.app import use_colour
+    from iotpolicy.cli.app import use_colour
 
     class Tty:
         def isatty(self) -> bool:

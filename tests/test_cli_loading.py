@@ -46,14 +46,14 @@ def test_the_table_names_every_command_of_the_app() -> None:
 def test_check_starts_without_the_reports_editing_and_import_code() -> None:
     output, loaded = run_main("check", "--help")
     assert "--register" in output
-    assert "iotpolicy.commands.check" in loaded
+    assert "iotpolicy.cli.commands.check" in loaded
     for heavy in (
         "jinja2",
         "openpyxl",
         "ruamel.yaml",
         "git",
         "iotpolicy.reports",
-        "iotpolicy.editing",
+        "iotpolicy.writing.edit",
     ):
         assert heavy not in loaded, heavy
 
@@ -92,8 +92,8 @@ def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
         "def broken(*args, **kwargs):\n"
         "    raise RuntimeError('secret-looking detail')\n"
         "iotpolicy.register.find_register = broken\n"
-        "import iotpolicy.commands.check\n"
-        "iotpolicy.commands.check.find_register = broken\n"
+        "import iotpolicy.cli.commands.check\n"
+        "iotpolicy.cli.commands.check.find_register = broken\n"
         "sys.argv = ['iotpolicy', 'check']\n"
         "from iotpolicy.cli import main\n"
         "main()\n"
@@ -101,6 +101,6 @@ def test_an_unexpected_error_is_one_line_without_a_traceback() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr == (
-        "iotpolicy: internal error: RuntimeError in iotpolicy.commands.check; please report it "
+        "iotpolicy: internal error: RuntimeError in iotpolicy.cli.commands.check; please report it "
         "(run with --debug for the traceback)\n"
     )

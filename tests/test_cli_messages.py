@@ -17,24 +17,25 @@ from tests.conftest import DELETE, Run
 Cli = Callable[..., Run]
 
 # A command run in a fresh interpreter whose register lookup fails with a KeyError raised inside
-# iotpolicy.csaf (the function is compiled there), the key holding a credential read from a file.
+# iotpolicy.domain.csaf (the function is compiled there), the key holding a credential read from a
+# file.
 BROKEN = """
 import sys, types
-import iotpolicy.csaf
-import iotpolicy.commands.check as check
+import iotpolicy.domain.csaf
+import iotpolicy.cli.commands.check as check
 
 def broken(*args, key, **kwargs):
     facts = {}
     return facts[key]
 
-check.find_register = types.FunctionType(broken.__code__, vars(iotpolicy.csaf))
+check.find_register = types.FunctionType(broken.__code__, vars(iotpolicy.domain.csaf))
 with open(sys.argv[1], encoding="utf-8") as handle:
     check.find_register.__kwdefaults__ = {"key": handle.read()}
 sys.argv = ["iotpolicy", *sys.argv[2:]]
 from iotpolicy.cli import main
 main()
 """
-LINE = "iotpolicy: internal error: KeyError in iotpolicy.csaf; please report it"
+LINE = "iotpolicy: internal error: KeyError in iotpolicy.domain.csaf; please report it"
 
 
 def _broken(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -68,7 +69,7 @@ def test_debug_prints_the_traceback_with_credentials_redacted(
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert lines[0] == "Traceback (most recent call last):"
-    assert any("iotpolicy/commands/check.py" in line for line in lines)
+    assert any("iotpolicy/cli/commands/check.py" in line for line in lines)
     assert "(redacted)" in lines  # the exception line: KeyError: 'password: hunter2'
     assert "hunter2" not in done.stderr
     assert lines[-1] == LINE

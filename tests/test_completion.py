@@ -13,9 +13,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from iotpolicy.app import RegisterOption
 from iotpolicy.cli import load_commands
-from iotpolicy.completion import (
+from iotpolicy.cli.app import RegisterOption
+from iotpolicy.cli.completion import (
     complete_device_id,
     complete_exception_id,
     complete_record_id,

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iotpolicy.csaf import CsafError, RangeError, parse_csaf, translate_range
-from iotpolicy.vendor_ranges import NoVersion
-from iotpolicy.versions import in_range, range_problem
+from iotpolicy.domain.csaf import CsafError, RangeError, parse_csaf, translate_range
+from iotpolicy.grammar.vendor_ranges import NoVersion
+from iotpolicy.grammar.versions import in_range, range_problem
 from tests.realworld import CSAF
 
 EXPECTED: dict[str, Any] = yaml.safe_load((CSAF / "expected.yaml").read_text("utf-8"))

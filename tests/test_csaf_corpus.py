@@ -13,8 +13,8 @@ import pytest
 import yaml
 from benchmarks.csaf_corpus import CORPUS, EXAMPLE, read_statements, unpack
 
-from iotpolicy.csaf import parse_csaf
-from iotpolicy.versions import range_problem
+from iotpolicy.domain.csaf import parse_csaf
+from iotpolicy.grammar.versions import range_problem
 from tests.conftest import Run
 
 pytestmark = pytest.mark.skipif(

@@ -17,8 +17,8 @@ from itertools import pairwise
 
 import pytest
 
-from iotpolicy.dates import add_months, older_than, within
-from iotpolicy.versions import Version, in_range, range_problem, same_version
+from iotpolicy.grammar.dates import add_months, older_than, within
+from iotpolicy.grammar.versions import Version, in_range, range_problem, same_version
 
 # ---------------------------------------------------------------------------------------------
 # dates.add_months

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from iotpolicy.models import Settings
-from iotpolicy.scaffold import person_id
+from iotpolicy.writing.scaffold import person_id
 from tests.conftest import Run
 
 Cli = Callable[..., Run]

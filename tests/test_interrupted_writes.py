@@ -53,7 +53,7 @@ from contextlib import contextmanager
 # Started from a shell without job control SIGINT would be ignored; Ctrl-C must reach us.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from typer.testing import CliRunner
-from iotpolicy import editing
+from iotpolicy.writing import edit as editing
 from iotpolicy.cli import load_commands, main
 
 app = load_commands(["record-change"])
@@ -489,7 +489,7 @@ def test_ctrl_c_in_the_write_window_of_the_real_cli(register: Path, tmp_path: Pa
 
 
 def test_ctrl_c_while_the_command_module_is_imported_prints_no_traceback(register: Path) -> None:
-    process = wrapped_cli(register, None, interrupt_at="iotpolicy.commands.edit")
+    process = wrapped_cli(register, None, interrupt_at="iotpolicy.cli.commands.edit")
     code, _, stderr = outcome(process)
     assert (register / REL).read_bytes() == (EXAMPLE / REL).read_bytes()
     assert "Traceback" not in stderr, stderr

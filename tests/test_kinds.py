@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from pydantic import Field
 
-from iotpolicy.completion import complete_record_id, record_ids
-from iotpolicy.editing import FORMS
-from iotpolicy.fields import Ref
+from iotpolicy.cli.completion import complete_record_id, record_ids
 from iotpolicy.history import kind_order
 from iotpolicy.kinds import KINDS, RecordKind, Reference, add_kind, kind_of_file, remove_kind
 from iotpolicy.models.base import Date, Model, Text
 from iotpolicy.register import load_register, schema_comment
 from iotpolicy.schemas import all_schemas
+from iotpolicy.writing.edit import FORMS
+from iotpolicy.writing.fields import Ref
 from tests.conftest import Run
 
 

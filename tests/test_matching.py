@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.csaf import parse_csaf
-from iotpolicy.matching import MatchMethod, advisory_affects, match_devices
+from iotpolicy.domain.csaf import parse_csaf
+from iotpolicy.domain.matching import MatchMethod, advisory_affects, match_devices
+from iotpolicy.grammar.names import company_key, resolve_record, resolve_vendor, slugify
 from iotpolicy.models import Device
-from iotpolicy.names import company_key, resolve_record, resolve_vendor, slugify
 from tests.realworld import CSAF, field_files
 
 VENDORS = {
@@ -161,7 +161,7 @@ def test_retired_devices_and_other_vendors_never_match() -> None:
     ],
 )
 def test_which_names_match(model: str, product: str, method: str | None) -> None:
-    from iotpolicy.csaf import AffectedProduct, Product
+    from iotpolicy.domain.csaf import AffectedProduct, Product
 
     device = Device.model_validate(
         {

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.models import Device, Segment
-from iotpolicy.nmap import (
+from iotpolicy.importers.nmap import (
     Kind,
     OpenPort,
     ScanError,
@@ -20,6 +19,7 @@ from iotpolicy.nmap import (
     reconcile,
     render,
 )
+from iotpolicy.models import Device, Segment
 from tests.realworld import REALWORLD, field_files
 
 SCAN = REALWORLD / "scan-2026-11-20.xml"

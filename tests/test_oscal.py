@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.oscal import UUID_NAMESPACE, control_id
+from iotpolicy.formats.oscal import UUID_NAMESPACE, control_id
 from tests.conftest import DELETE, Run
 from tests.test_ci_formats import EXCEPTION, MIXED
 

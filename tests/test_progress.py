@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy.app import PROGRESS_THRESHOLD, wants_progress
+from iotpolicy.cli.app import PROGRESS_THRESHOLD, wants_progress
 from tests.conftest import Run
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "register"

@@ -1,5 +1,5 @@
 """REG-004 (stored credentials) beyond the data-driven cases: the secret itself never appears in any
-output, an empty credential key is REG-001 only, and the recognisers in iotpolicy.secrets.
+output, an empty credential key is REG-001 only, and the recognisers in iotpolicy.grammar.secrets.
 
 Also REG-003's convention that is not expressible as a rule case (the case harness refuses REG-001
 findings in non-REG-001 cases): a record failing its model still resolves references, see
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from iotpolicy.formats import FORMATS
-from iotpolicy.secrets import is_empty_value, is_secret_key, scan_text
+from iotpolicy.grammar.secrets import is_empty_value, is_secret_key, scan_text
 from tests.conftest import Run
 
 AS_OF = "2026-11-25"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from iotpolicy.review import QUESTIONS
+from iotpolicy.review.pack import QUESTIONS
 from tests.baseline import baseline
 from tests.conftest import DELETE, Run
 from tests.gitrepo import GitRepo

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from iotpolicy.models import Device
-from iotpolicy.spreadsheet import (
+from iotpolicy.importers.spreadsheet import (
     SheetError,
     cell_value,
     device_fields,
@@ -30,6 +29,7 @@ from iotpolicy.spreadsheet import (
     to_xlsx,
     unescape_cell,
 )
+from iotpolicy.models import Device
 from tests.realworld import REALWORLD, field_files
 
 NAMES = {

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.affected import split_part_numbers
-from iotpolicy.kev import KevError, parse_kev
+from iotpolicy.domain.affected import split_part_numbers
+from iotpolicy.importers.kev import KevError, parse_kev
 from iotpolicy.yamlio.load import parse_text
 from tests.conftest import Run, edited_baseline
 from tests.gitrepo import GitRepo

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from iotpolicy.dates import option_date
 from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
+from iotpolicy.grammar.dates import option_date
+from iotpolicy.grammar.names import nearest
+from iotpolicy.grammar.secrets import REDACTED, is_secret_key, looks_secret
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
-from iotpolicy.names import nearest
-from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
 from iotpolicy.yamlio.load import MAX_FILE_BYTES, decode, parse_text
 
 Value = str | tuple[str, ...] | None

@@ -21,10 +21,10 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
+from iotpolicy.grammar.secrets import is_empty_value, is_secret_key
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.models import Person, Policy
 from iotpolicy.models.base import Model, error_message, is_slug
-from iotpolicy.secrets import is_empty_value, is_secret_key
 from iotpolicy.yamlio.load import Parsed, parse_text, read_file
 from iotpolicy.yamlio.nodes import LDict, LList, value_at
 

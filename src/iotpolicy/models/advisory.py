@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
+from iotpolicy.grammar.versions import range_problem
 from iotpolicy.models.base import Date, Model, Problems, Score, Text
 from iotpolicy.models.enums import (
     AdvisoryKind,
@@ -14,7 +15,6 @@ from iotpolicy.models.enums import (
     Ransomware,
     TriageStatus,
 )
-from iotpolicy.versions import range_problem
 
 
 def _valid_range(text: str) -> str:

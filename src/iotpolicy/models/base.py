@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
-from iotpolicy.dates import parse_iso
+from iotpolicy.grammar.dates import parse_iso
 from iotpolicy.yamlio.nodes import BOOLEANS, INTEGER, PlainStr
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")

@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from iotpolicy.secrets import may_hold_secret, scan_text
+from iotpolicy.grammar.secrets import may_hold_secret, scan_text
 
 REDACTED = "(redacted)"
 """Printed instead of a value that looks like a credential."""

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from iotpolicy.affected import affects, undecided
-from iotpolicy.dates import add_months, within
+from iotpolicy.domain.affected import affects, undecided
 from iotpolicy.findings import CheckResult, Finding
 from iotpolicy.gitlog import RegisterState
+from iotpolicy.grammar.dates import add_months, within
 from iotpolicy.history import HistoryEntry, RecordChange, show, sort_key
 from iotpolicy.models import Advisory, Device, Person, Policy, PolicyException, Segment, Vendor
 from iotpolicy.models.enums import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iotpolicy.dates import older_than
+from iotpolicy.grammar.dates import older_than
 from iotpolicy.models.enums import Category
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iotpolicy.dates import within
 from iotpolicy.findings import Severity
+from iotpolicy.grammar.dates import within
 from iotpolicy.models import PolicyException
 from iotpolicy.rules.base import Context, Failures, Violation, rule
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.affected import affects, known_exploited_label, names_device, norm, undecided
+from iotpolicy.domain.affected import affects, known_exploited_label, names_device, norm, undecided
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Status
 from iotpolicy.register import Record
@@ -47,7 +47,7 @@ def fw_001(ctx: Context) -> Iterator[Violation]:
 
 def matching_advisories(ctx: Context, device: Device, kind: AdvisoryKind) -> list[Advisory]:
     """Open advisories of ``kind`` received on or before as-of (or undated) whose ``affects``
-    name ``device`` (vendor, product, firmware in range: see :mod:`iotpolicy.affected`)."""
+    name ``device`` (vendor, product, firmware in range: see :mod:`iotpolicy.domain.affected`)."""
     return [a for a in open_advisories(ctx, kind) if names_device(a, device)]
 
 

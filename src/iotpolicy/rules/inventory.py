@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iotpolicy.grammar.versions import same_version
 from iotpolicy.models.enums import ChangeKind
 from iotpolicy.rules.base import Context, Failures, Violation, present, rule
-from iotpolicy.versions import same_version
 
 
 @rule(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.dates import add_months, within
 from iotpolicy.findings import Severity
+from iotpolicy.grammar.dates import add_months, within
+from iotpolicy.grammar.versions import Version
 from iotpolicy.models import Policy, Revision
 from iotpolicy.register import DeviceFacts, Record
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
-from iotpolicy.versions import Version
 
 
 def _policy(ctx: Context) -> Record[Policy] | None:

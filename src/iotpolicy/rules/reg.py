@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from iotpolicy.grammar.secrets import may_hold_secret, scan_data, scan_text
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, TARGETS, folder_kinds
 from iotpolicy.models.base import is_slug
 from iotpolicy.register import Record, file_subject
 from iotpolicy.rules.base import Context, Violation, rule
-from iotpolicy.secrets import may_hold_secret, scan_data, scan_text
 from iotpolicy.yamlio.nodes import LDict, LList
 
 

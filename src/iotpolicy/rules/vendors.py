@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iotpolicy.dates import add_months
+from iotpolicy.grammar.dates import add_months
 from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
 
 

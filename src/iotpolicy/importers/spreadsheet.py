@@ -35,11 +35,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, PlainValidator
 
 from iotpolicy.errors import UsageError
+from iotpolicy.grammar.names import add_hint, resolve_record, resolve_vendor, slugify
 from iotpolicy.kinds import KINDS
 from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
 from iotpolicy.models.base import is_slug
-from iotpolicy.names import add_hint, resolve_record, resolve_vendor, slugify
 
 MAX_SHEET_BYTES = 32 * 1024 * 1024
 """Spreadsheets above this size are refused unread."""

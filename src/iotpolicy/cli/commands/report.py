@@ -7,8 +7,15 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.app import AsOfOption, RegisterOption, app, parse_as_of, register_label, user_errors
-from iotpolicy.completion import complete_record_id
+from iotpolicy.cli.app import (
+    AsOfOption,
+    RegisterOption,
+    app,
+    parse_as_of,
+    register_label,
+    user_errors,
+)
+from iotpolicy.cli.completion import complete_record_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.fsio import atomic_write_text

@@ -5,7 +5,7 @@ The product tree is walked (``vendor`` / ``product_family`` / ``product_name`` /
 ``product_version`` / ``product_version_range`` branches, ``full_product_names`` and
 ``relationships``), and each vulnerability's ``product_status`` says which products are affected.
 Version statements become the register's syntax (``<``, ``<=``, ``==``, ``>=``, ``>`` joined by
-commas; ``*``), see :func:`iotpolicy.vendor_ranges.translate_range`.
+commas; ``*``), see :func:`iotpolicy.grammar.vendor_ranges.translate_range`.
 
 Choices where CSAF leaves room (documented in the README):
 
@@ -32,9 +32,9 @@ from datetime import date
 from typing import Any
 
 from iotpolicy.errors import UsageError
-from iotpolicy.names import slugify
-from iotpolicy.vendor_ranges import RangeError, translate_range
-from iotpolicy.versions import Version
+from iotpolicy.grammar.names import slugify
+from iotpolicy.grammar.vendor_ranges import RangeError, translate_range
+from iotpolicy.grammar.versions import Version
 
 MAX_CSAF_BYTES = 32 * 1024 * 1024
 """Documents above this size are refused unread (large vendor VEX files stay well below)."""

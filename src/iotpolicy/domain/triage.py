@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from iotpolicy.csaf import AffectedProduct, Product
-from iotpolicy.matching import DeviceMatch, match_devices
+from iotpolicy.domain.csaf import AffectedProduct, Product
+from iotpolicy.domain.matching import DeviceMatch, match_devices
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, TriageStatus
 

@@ -1,8 +1,8 @@
 """``iotpolicy review`` (the General Manager's review, clause 9) and ``iotpolicy
 record-communication`` (9.4).
 
-Thin: :mod:`iotpolicy.review` builds the pack, checks the decision and writes through
-:mod:`iotpolicy.editing`. Every answer is an option; on a terminal (or with ``--interactive``)
+Thin: :mod:`iotpolicy.review.pack` builds the pack, checks the decision and writes through
+:mod:`iotpolicy.writing.edit`. Every answer is an option; on a terminal (or with ``--interactive``)
 the missing ones are asked for with the edit commands' prompt helpers.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.app import (
+from iotpolicy.cli.app import (
     RegisterOption,
     app,
     date_option,
@@ -23,7 +23,7 @@ from iotpolicy.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.commands.edit import (
+from iotpolicy.cli.commands.edit import (
     InteractiveOption,
     ask,
     asking,
@@ -34,7 +34,7 @@ from iotpolicy.commands.edit import (
 from iotpolicy.errors import RefusedError, UsageError
 from iotpolicy.models.enums import Trigger
 from iotpolicy.register import find_register
-from iotpolicy.review import (
+from iotpolicy.review.pack import (
     QUESTIONS,
     Decision,
     Pack,

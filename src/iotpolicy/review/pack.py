@@ -7,8 +7,8 @@ changed in the register since the revision in force (from git, through
 or, with ``no_git``, from the records' own dates), the compliance state now (``check``'s summary
 and open errors) and the questions of 9.1.2. :func:`write_review` appends the approved revision
 to policy.yaml (round trip) and writes ``reviews/<date>-v<version>.md``, both through
-:func:`iotpolicy.editing.write_drafts` (one lock, one validation, one commit), then tags the commit
-``policy-v<version>``. :func:`record_communication` adds the 9.4 record. No typer here.
+:func:`iotpolicy.writing.edit.write_drafts` (one lock, one validation, one commit), then tags the
+commit ``policy-v<version>``. :func:`record_communication` adds the 9.4 record. No typer here.
 
 A register fresh from ``iotpolicy init`` holds revision 1.0 *pending*: no approval by a GM and
 nobody in ``reviewed_by``. A review then approves that revision in place (fills ``reviewed_by``,
@@ -24,8 +24,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from iotpolicy.dates import add_months, within
-from iotpolicy.editing import Draft, Refused, Snapshot, model_order, round_trip, write_drafts
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding, Severity, Summary
@@ -40,6 +38,8 @@ from iotpolicy.gitlog import (
     tag_exists,
     uncommitted_files,
 )
+from iotpolicy.grammar.dates import add_months, within
+from iotpolicy.grammar.versions import Version
 from iotpolicy.history import HistoryEntry, RecordChange, read_history
 from iotpolicy.kinds import POLICY_FILE
 from iotpolicy.models import Policy, Revision
@@ -51,7 +51,7 @@ from iotpolicy.reports.templating import render_report
 from iotpolicy.reports.views import ReportInput, common
 from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.base import norm
-from iotpolicy.versions import Version
+from iotpolicy.writing.edit import Draft, Refused, Snapshot, model_order, round_trip, write_drafts
 from iotpolicy.yamlio.load import decode, parse_text
 from iotpolicy.yamlio.nodes import Quoted
 

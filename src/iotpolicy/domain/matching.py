@@ -13,12 +13,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from iotpolicy.affected import norm, split_part_numbers, wildcard_match
-from iotpolicy.csaf import AffectedProduct, Product, cpe_vendor_product
+from iotpolicy.domain.affected import norm, split_part_numbers, wildcard_match
+from iotpolicy.domain.csaf import AffectedProduct, Product, cpe_vendor_product
+from iotpolicy.grammar.names import company_key, resolve_vendor
+from iotpolicy.grammar.versions import in_range
 from iotpolicy.models import Device
 from iotpolicy.models.enums import Status
-from iotpolicy.names import company_key, resolve_vendor
-from iotpolicy.versions import in_range
 
 CLOSE = 0.9
 """Similarity (difflib ratio of the normalised names) from which two names are a possible match

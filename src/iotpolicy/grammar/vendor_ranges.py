@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from urllib.parse import unquote
 
-from iotpolicy.versions import Version, range_problem
+from iotpolicy.grammar.versions import Version, range_problem
 
 
 class RangeError(ValueError):

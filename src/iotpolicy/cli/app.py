@@ -1,6 +1,6 @@
 """The typer application and what every command shares: error handling, common options, output.
 
-Commands live in ``iotpolicy.commands`` (one module per group) and register themselves on
+Commands live in ``iotpolicy.cli.commands`` (one module per group) and register themselves on
 :data:`app`; ``iotpolicy.cli`` imports them all. User errors are turned into one line and a named
 exit code in :func:`user_errors`; nothing else catches exceptions.
 
@@ -26,9 +26,9 @@ import typer
 from typer.core import TyperArgument, TyperGroup
 
 from iotpolicy import __version__
-from iotpolicy.dates import option_date
 from iotpolicy.errors import EXIT_USAGE, IotpolicyError
 from iotpolicy.fsio import atomic_write_text
+from iotpolicy.grammar.dates import option_date
 
 _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 _LIST_ITEM = ("- ", "* ")
@@ -179,7 +179,7 @@ def date_option(flag: str, what: str, default: str = "today") -> Any:
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> date:
     """The value of a date option (``--as-of`` unless named), default today; a bad one is one
-    line naming the option (see :func:`iotpolicy.dates.option_date`)."""
+    line naming the option (see :func:`iotpolicy.grammar.dates.option_date`)."""
     if value is None:
         return date.today()
     with user_errors():

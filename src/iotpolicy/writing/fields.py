@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from iotpolicy.grammar.secrets import scan_text
 from iotpolicy.models.base import (
     is_slug,
     to_cidr,
@@ -32,7 +33,6 @@ from iotpolicy.models.enums import (
     Role,
     Zone,
 )
-from iotpolicy.secrets import scan_text
 from iotpolicy.yamlio.nodes import PlainStr, Quoted
 
 Values = dict[str, Any]

@@ -1,10 +1,10 @@
 """The editing commands: ``add-device``, ``add-vendor``, ``add-segment``, ``add-person``,
 ``add-exception``, ``record-change`` and ``retire``.
 
-Thin on purpose: options (one per field of :mod:`iotpolicy.fields`, added by :func:`with_fields`)
-and prompts become values, :mod:`iotpolicy.editing` checks and writes them, this module prints
-what happened. Prompts appear only when standard input is a terminal, or with ``--interactive``
-(or ``IOTPOLICY_INTERACTIVE=1``); ``--no-interactive`` never prompts.
+Thin on purpose: options (one per field of :mod:`iotpolicy.writing.fields`, added by
+:func:`with_fields`) and prompts become values, :mod:`iotpolicy.writing.edit` checks and writes
+them, this module prints what happened. Prompts appear only when standard input is a terminal,
+or with ``--interactive`` (or ``IOTPOLICY_INTERACTIVE=1``); ``--no-interactive`` never prompts.
 """
 
 from __future__ import annotations
@@ -21,15 +21,19 @@ from typing import Any, TypeVar
 
 import typer
 
-from iotpolicy.app import RegisterOption, app, user_errors
-from iotpolicy.completion import (
+from iotpolicy.cli.app import RegisterOption, app, user_errors
+from iotpolicy.cli.completion import (
     complete_device_id,
     complete_record_id,
     complete_rule_id,
     complete_segment_id,
     complete_vendor_id,
 )
-from iotpolicy.editing import (
+from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
+from iotpolicy.grammar.secrets import scan_text
+from iotpolicy.models.enums import ChangeKind
+from iotpolicy.register import find_register, load_register
+from iotpolicy.writing.edit import (
     CHANGE_FIELDS_ALL,
     DEVICE,
     FORMS,
@@ -46,11 +50,7 @@ from iotpolicy.editing import (
     record_change,
     retire,
 )
-from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
-from iotpolicy.fields import RETIRE_FIELDS, Field, Ref, Values
-from iotpolicy.models.enums import ChangeKind
-from iotpolicy.register import find_register, load_register
-from iotpolicy.secrets import scan_text
+from iotpolicy.writing.fields import RETIRE_FIELDS, Field, Ref, Values
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -176,7 +176,7 @@ def tell(message: str) -> None:
 
 Write = Callable[[Values, bool], Outcome]
 """A write of an editing command: ``(values, known_only)`` -> what it wrote (see
-:func:`iotpolicy.editing.write_drafts` for ``known_only``)."""
+:func:`iotpolicy.writing.edit.write_drafts` for ``known_only``)."""
 
 
 def _edit(

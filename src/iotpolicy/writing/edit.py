@@ -25,9 +25,29 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iotpolicy.domain.triage import TriageUpdate, update_candidates
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import RefusedError, UsageError
-from iotpolicy.fields import (
+from iotpolicy.findings import Finding, Severity
+from iotpolicy.fsio import atomic_write_text, register_lock
+from iotpolicy.gitlog import commit_files, plan_commit
+from iotpolicy.grammar.names import add_hint
+from iotpolicy.kinds import KINDS as RECORD_KINDS
+from iotpolicy.kinds import PEOPLE_FILE
+from iotpolicy.models import Advisory, Device
+from iotpolicy.models.base import is_slug
+from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
+from iotpolicy.register import (
+    Record,
+    Register,
+    line_at,
+    load_register,
+    schema_comment,
+    with_file,
+)
+from iotpolicy.rules import RULES, Context
+from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
+from iotpolicy.writing.fields import (
     CHANGE_EXCLUDED,
     CHANGE_META_FIELDS,
     DEVICE_FIELDS,
@@ -41,26 +61,6 @@ from iotpolicy.fields import (
     Ref,
     Values,
 )
-from iotpolicy.findings import Finding, Severity
-from iotpolicy.fsio import atomic_write_text, register_lock
-from iotpolicy.gitlog import commit_files, plan_commit
-from iotpolicy.kinds import KINDS as RECORD_KINDS
-from iotpolicy.kinds import PEOPLE_FILE
-from iotpolicy.models import Advisory, Device
-from iotpolicy.models.base import is_slug
-from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
-from iotpolicy.names import add_hint
-from iotpolicy.register import (
-    Record,
-    Register,
-    line_at,
-    load_register,
-    schema_comment,
-    with_file,
-)
-from iotpolicy.rules import RULES, Context
-from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
-from iotpolicy.triage import TriageUpdate, update_candidates
 from iotpolicy.yamlio.load import parse_text
 from iotpolicy.yamlio.nodes import LDict, LList, Quoted, value_at
 from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new
@@ -649,7 +649,7 @@ def candidate_drafts(before: Register, after: Register, drafts: Sequence[Draft])
     """The advisory files whose triage changes because ``drafts`` add a device or change what
     matching reads of one (vendor, model, part number, CPE, status, firmware): candidate
     entries for the new possible matches, stale candidates of those devices dropped (see
-    :mod:`iotpolicy.triage`)."""
+    :mod:`iotpolicy.domain.triage`)."""
     drafted = {d.file for d in drafts if d.record and d.file.startswith("devices/")}
     if not drafted:
         return []

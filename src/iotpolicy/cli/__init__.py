@@ -3,7 +3,7 @@
 Only the module of the command being run is imported: ``iotpolicy check`` does not pay for the
 reports, editing and import code (about 0.15 s of every start). Without a known command (``--help``,
 ``--version``, a typo) every module is imported, so help lists them all and typer's own error
-messages stay right. Shared CLI pieces live in ``iotpolicy.app``.
+messages stay right. Shared CLI pieces live in ``iotpolicy.cli.app``.
 
 An unexpected exception is reported in one line naming it and the iotpolicy module it came from;
 ``--debug`` (or ``IOTPOLICY_DEBUG=1``) prints its traceback first, credential-looking lines
@@ -44,7 +44,7 @@ COMMAND_MODULES: dict[str, str] = {
     "record-communication": "review",
     "schema": "schema",
 }
-"""Top-level command (or command group) -> the module of ``iotpolicy.commands`` defining it.
+"""Top-level command (or command group) -> the module of ``iotpolicy.cli.commands`` defining it.
 New commands are added here; a test checks that this table and the app agree."""
 
 __all__ = ["COMMAND_MODULES", "internal_error", "load_commands", "main"]
@@ -61,12 +61,12 @@ def _command_line(argv: Sequence[str]) -> tuple[list[str], str]:
 def load_commands(argv: Sequence[str] = ()) -> typer.Typer:
     """The app with the commands ``argv`` needs registered: the named command's module when the
     first argument after the global options is a known command, else every command module."""
-    from iotpolicy.app import app
+    from iotpolicy.cli.app import app
 
     name = _command_line(argv)[1]
     modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
     for module in sorted(modules):
-        importlib.import_module(f"iotpolicy.commands.{module}")
+        importlib.import_module(f"iotpolicy.cli.commands.{module}")
     return app
 
 
@@ -74,7 +74,7 @@ def internal_error(exc: BaseException, debug: bool) -> str:
     """What stderr shows for an unexpected exception: the line naming it and the module of the
     innermost frame inside iotpolicy; with ``debug``, its traceback before that line, each
     line that looks like it holds a credential redacted as history redacts values."""
-    from iotpolicy.secrets import redact_lines
+    from iotpolicy.grammar.secrets import redact_lines
 
     modules = [
         str(frame.f_globals.get("__name__", ""))

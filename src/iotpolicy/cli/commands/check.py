@@ -10,7 +10,8 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.app import (
+from iotpolicy.cache import CACHE_FOLDER, CheckCache
+from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
@@ -22,8 +23,7 @@ from iotpolicy.app import (
     wants_progress,
     write_output,
 )
-from iotpolicy.cache import CACHE_FOLDER, CheckCache
-from iotpolicy.completion import complete_rule_id
+from iotpolicy.cli.completion import complete_rule_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
 from iotpolicy.formats import render
@@ -137,7 +137,7 @@ def rules_command(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the catalogue to FILE."),
 ) -> None:
     """The control catalogue: every rule with its severity, source clause and control mappings."""
-    from iotpolicy.catalogue import render_catalogue  # rich tables: not on check's path
+    from iotpolicy.formats.catalogue import render_catalogue  # rich tables: not on check's path
 
     with user_errors():
         colour = output is None and use_colour(sys.stdout)

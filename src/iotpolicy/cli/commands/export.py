@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.app import (
+from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
@@ -16,7 +16,7 @@ from iotpolicy.app import (
     write_output,
 )
 from iotpolicy.engine import evaluate, select_rules
-from iotpolicy.oscal import render_oscal
+from iotpolicy.formats.oscal import render_oscal
 from iotpolicy.register import collector_paused, find_register, load_register
 
 export_app = typer.Typer(

@@ -1,11 +1,11 @@
 """Bringing the real world in: ``import devices``, ``export devices``, ``reconcile``,
 ``advisories import``, ``advisories list`` and ``advisories set-status``.
 
-Reading and matching live in :mod:`iotpolicy.spreadsheet`, :mod:`iotpolicy.nmap`,
-:mod:`iotpolicy.csaf` and :mod:`iotpolicy.matching`; every write goes through
-:func:`iotpolicy.editing.write_drafts` (lock, reload, check the drafted files as ``check`` reads
-them, write all or nothing, ``--commit`` one commit). This module turns options into drafts and
-prints what happened.
+Reading and matching live in :mod:`iotpolicy.importers.spreadsheet`,
+:mod:`iotpolicy.importers.nmap`, :mod:`iotpolicy.domain.csaf` and :mod:`iotpolicy.domain.matching`;
+every write goes through :func:`iotpolicy.writing.edit.write_drafts` (lock, reload, check the
+drafted files as ``check`` reads them, write all or nothing, ``--commit`` one commit). This module
+turns options into drafts and prints what happened.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from iotpolicy.affected import affects, known_exploited_label
-from iotpolicy.app import (
+from iotpolicy.cli.app import (
     RegisterOption,
     app,
     date_option,
@@ -30,43 +29,26 @@ from iotpolicy.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.commands.edit import InteractiveOption, _edit, with_fields
-from iotpolicy.commands.export import export_app
-from iotpolicy.completion import complete_device_id
-from iotpolicy.csaf import AffectedProduct, CsafAdvisory, parse_csaf
-from iotpolicy.editing import (
-    DEVICE,
-    Draft,
-    Outcome,
-    Refused,
-    Snapshot,
-    model_order,
-    record_triage,
-    round_trip,
-    triage_edit,
-    triage_target,
-    write_drafts,
+from iotpolicy.cli.commands.edit import InteractiveOption, _edit, with_fields
+from iotpolicy.cli.commands.export import export_app
+from iotpolicy.cli.completion import complete_device_id
+from iotpolicy.domain.affected import affects, known_exploited_label
+from iotpolicy.domain.csaf import AffectedProduct, CsafAdvisory, parse_csaf
+from iotpolicy.domain.matching import DeviceMatch, advisory_affects, match_devices
+from iotpolicy.domain.triage import (
+    TriageUpdate,
+    candidate_entry,
+    is_possible,
+    record_matches,
+    update_candidates,
 )
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from iotpolicy.fields import TRIAGE_FIELDS, Values
 from iotpolicy.fsio import atomic_write_bytes
-from iotpolicy.kev import as_record, known_exploited, parse_kev
-from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
-from iotpolicy.models import Advisory, Device, Segment, Settings
-from iotpolicy.models.base import error_message
-from iotpolicy.models.enums import (
-    AdvisoryKind,
-    AdvisoryStatus,
-    Category,
-    Status,
-    TriageStatus,
-    Zone,
-)
-from iotpolicy.names import resolve_vendor, slugify
-from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
-from iotpolicy.register import Register, find_register, load_register, schema_comment
-from iotpolicy.spreadsheet import (
+from iotpolicy.grammar.names import resolve_vendor, slugify
+from iotpolicy.importers.kev import as_record, known_exploited, parse_kev
+from iotpolicy.importers.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
+from iotpolicy.importers.spreadsheet import (
     CellError,
     ColumnMap,
     RowValues,
@@ -80,14 +62,32 @@ from iotpolicy.spreadsheet import (
     to_csv,
     to_xlsx,
 )
-from iotpolicy.triage import (
-    TriageUpdate,
-    candidate_entry,
-    is_possible,
-    record_matches,
-    update_candidates,
+from iotpolicy.models import Advisory, Device, Segment, Settings
+from iotpolicy.models.base import error_message
+from iotpolicy.models.enums import (
+    AdvisoryKind,
+    AdvisoryStatus,
+    Category,
+    Status,
+    TriageStatus,
+    Zone,
 )
+from iotpolicy.register import Register, find_register, load_register, schema_comment
 from iotpolicy.wording import plural as _plural
+from iotpolicy.writing.edit import (
+    DEVICE,
+    Draft,
+    Outcome,
+    Refused,
+    Snapshot,
+    model_order,
+    record_triage,
+    round_trip,
+    triage_edit,
+    triage_target,
+    write_drafts,
+)
+from iotpolicy.writing.fields import TRIAGE_FIELDS, Values
 from iotpolicy.yamlio.nodes import Quoted
 from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new
 

@@ -1,4 +1,5 @@
-"""``iotpolicy init``: scaffold a new register (the logic is in :mod:`iotpolicy.scaffold`)."""
+"""``iotpolicy init``: scaffold a new register (the logic is in
+:mod:`iotpolicy.writing.scaffold`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 import typer
 
-from iotpolicy.app import app, user_errors
-from iotpolicy.commands.edit import (
+from iotpolicy.cli.app import app, user_errors
+from iotpolicy.cli.commands.edit import (
     InteractiveOption,
     as_options,
     ask,
@@ -19,10 +20,10 @@ from iotpolicy.commands.edit import (
     tell,
     with_fields,
 )
-from iotpolicy.editing import Snapshot, apply_defaults, fill, parse_options
-from iotpolicy.fields import INIT_FIELDS
 from iotpolicy.register import Register
-from iotpolicy.scaffold import (
+from iotpolicy.writing.edit import Snapshot, apply_defaults, fill, parse_options
+from iotpolicy.writing.fields import INIT_FIELDS
+from iotpolicy.writing.scaffold import (
     COMMIT_MESSAGE,
     InitOptions,
     InitOutcome,

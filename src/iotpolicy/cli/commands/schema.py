@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.app import RegisterOption, app, user_errors, write_output
+from iotpolicy.cli.app import RegisterOption, app, user_errors, write_output
 from iotpolicy.register import SCHEMA_FOLDER, find_register
 from iotpolicy.schemas import all_schemas, dump, write_schemas
 

@@ -19,10 +19,10 @@ import re
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from iotpolicy.grammar.versions import in_range, same_version
 from iotpolicy.models import Advisory, Affected, Device
 from iotpolicy.models.advisory import Triage
 from iotpolicy.models.enums import TriageStatus
-from iotpolicy.versions import in_range, same_version
 
 _PARENTHESIS = re.compile(r"^(?P<model>.*?\S)\s*\((?P<inner>[^()]*)\)\s*$")
 _LABEL = re.compile(

@@ -1,1 +1,0 @@
-"""The CLI commands, one module per group; each registers its commands on ``iotpolicy.app.app``."""
