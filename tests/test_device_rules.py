@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.register import load_register
-from iotpolicy.rules import RULES, Context
+from iotpolicy.rules import RULES
+from iotpolicy.view import Context
 from tests.baseline import AS_OF
 
 TELNET = {"name": "telnet", "port": 23, "protocol": "tcp", "justification": "Legacy HMI"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from iotpolicy.domain.exceptions import UNSUPPRESSIBLE, valid_exceptions
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding
 from iotpolicy.register import Register
-from iotpolicy.rules import RULES, Context, Rule
-from iotpolicy.rules.exceptions import UNSUPPRESSIBLE, valid_exceptions
+from iotpolicy.rules import RULES, Rule
+from iotpolicy.view import Context
 
 
 def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
@@ -28,6 +29,12 @@ def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
     ]
 
 
+def context(register: Register, as_of: date) -> Context:
+    """The query layer over ``register`` as of ``as_of``, knowing the rule catalogue (for rule
+    references): what rules, reports, the review, the editing commands and OSCAL read."""
+    return Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
+
+
 def evaluate(
     register: Register,
     as_of: date,
@@ -40,7 +47,7 @@ def evaluate(
     with ``subjects``, also the subjects each rule judged. ``prior``: findings made earlier of
     the device files the register took from elsewhere (the check cache), kept for the selected
     rules."""
-    ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
+    ctx = context(register, as_of)
     findings: list[Finding] = []
     for rule in rules:
         for violation in rule.check(ctx):

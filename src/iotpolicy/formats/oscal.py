@@ -33,12 +33,13 @@ from datetime import date
 from typing import Any
 
 from iotpolicy import __version__
+from iotpolicy.domain.exceptions import valid_exceptions
+from iotpolicy.engine import context
 from iotpolicy.findings import CheckResult
 from iotpolicy.models import Device, Policy, PolicyException
 from iotpolicy.project import PROJECT_URL, RULES_DOC_URL
 from iotpolicy.register import Register
-from iotpolicy.rules import RULES, Context
-from iotpolicy.rules.exceptions import valid_exceptions
+from iotpolicy.rules import RULES
 from iotpolicy.wording import plural
 
 OSCAL_VERSION = "1.1.2"
@@ -113,7 +114,7 @@ class _Builder:
             ]
         )
         self.findings = result.to_dict()["findings"]
-        ctx = Context(register=register, as_of=self.as_of, known_rules=frozenset(RULES))
+        ctx = context(register, self.as_of)
         self.exceptions: list[PolicyException] = valid_exceptions(ctx)
         self.devices: dict[str, Device] = {}
         for device in sorted(ctx.devices, key=lambda r: r.model.id):

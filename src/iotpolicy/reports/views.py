@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from iotpolicy.domain.advisories import matching_advisories, open_advisories
 from iotpolicy.domain.affected import affects, undecided
+from iotpolicy.domain.exceptions import is_valid_exception
+from iotpolicy.domain.flows import forbidden_flow
+from iotpolicy.engine import context
 from iotpolicy.findings import CheckResult, Finding
 from iotpolicy.gitlog import RegisterState
 from iotpolicy.grammar.dates import add_months, within
@@ -32,10 +36,8 @@ from iotpolicy.models.enums import (
 from iotpolicy.register import Register
 from iotpolicy.reports.coverage import coverage
 from iotpolicy.reports.markdown import Safe, mermaid_id
-from iotpolicy.rules import RULES, Context, Rule
-from iotpolicy.rules.exceptions import is_valid_exception
-from iotpolicy.rules.firmware import matching_advisories, open_advisories
-from iotpolicy.rules.network import forbidden_flow
+from iotpolicy.rules import RULES, Rule
+from iotpolicy.view import Context
 
 MAX_SUBJECTS = 10
 """Subjects named per rule in the compliance report's rule table (the findings list has all)."""
@@ -65,9 +67,7 @@ class ReportInput:
     @cached_property
     def ctx(self) -> Context:
         """The rules' view of the register (valid records, settings, people) on the as-of date."""
-        return Context(
-            register=self.register, as_of=self.result.as_of, known_rules=frozenset(RULES)
-        )
+        return context(self.register, self.result.as_of)
 
     @property
     def as_of(self) -> dt.date:

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.engine import context, evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding, Severity, Summary
 from iotpolicy.fsio import LOCK_FILE
@@ -49,8 +49,8 @@ from iotpolicy.register import Register, load_register
 from iotpolicy.reports import OUTPUT_FOLDER
 from iotpolicy.reports.templating import render_report
 from iotpolicy.reports.views import ReportInput, common
-from iotpolicy.rules import RULES, Context
 from iotpolicy.rules.base import norm
+from iotpolicy.view import Context
 from iotpolicy.writing.edit import Draft, Refused, Snapshot, model_order, round_trip, write_drafts
 from iotpolicy.yamlio.load import decode, parse_text
 from iotpolicy.yamlio.nodes import Quoted
@@ -254,7 +254,7 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
     policy = _policy(register)
     revision = policy.revisions[-1]
     result = evaluate(register, as_of, select_rules(), str(root))
-    ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
+    ctx = context(register, as_of)
     settings = ctx.settings
     due = add_months(revision.date, settings.review_interval_months)
     if as_of > due:

@@ -13,6 +13,6 @@ from iotpolicy.rules import (  # noqa: F401  (imported for their @rule registrat
     reg,
     vendors,
 )
-from iotpolicy.rules.base import RULES, Context, Rule, Violation
+from iotpolicy.rules.base import RULES, Rule, Violation
 
-__all__ = ["RULES", "Context", "Rule", "Violation"]
+__all__ = ["RULES", "Rule", "Violation"]

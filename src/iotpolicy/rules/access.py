@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iotpolicy.models.enums import AccountRole
-from iotpolicy.rules.base import Context, Failures, Violation, norm, rule
+from iotpolicy.rules.base import Failures, Violation, norm, rule
+from iotpolicy.view import Context
 
 
 @rule(

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from iotpolicy.grammar.dates import older_than
 from iotpolicy.models.enums import Category
-from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
+from iotpolicy.rules.base import Failures, Violation, norm, present, rule
+from iotpolicy.view import Context
 
 
 @rule(

@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.domain.affected import affects, known_exploited_label, names_device, norm, undecided
-from iotpolicy.models import Advisory, Device
-from iotpolicy.models.enums import AdvisoryKind, AdvisoryStatus, Status
+from iotpolicy.domain.advisories import open_advisories
+from iotpolicy.domain.affected import affects, known_exploited_label, norm, undecided
+from iotpolicy.models import Advisory
+from iotpolicy.models.enums import AdvisoryKind, Status
 from iotpolicy.register import Record
-from iotpolicy.rules.base import Context, Failures, Violation, present, rule
+from iotpolicy.rules.base import Failures, Violation, present, rule
+from iotpolicy.view import Context
 
 
 @rule(
@@ -43,23 +45,6 @@ def fw_001(ctx: Context) -> Iterator[Violation]:
             )
         if failures:
             yield failures.violation()  # type: ignore[misc]
-
-
-def matching_advisories(ctx: Context, device: Device, kind: AdvisoryKind) -> list[Advisory]:
-    """Open advisories of ``kind`` received on or before as-of (or undated) whose ``affects``
-    name ``device`` (vendor, product, firmware in range: see :mod:`iotpolicy.domain.affected`)."""
-    return [a for a in open_advisories(ctx, kind) if names_device(a, device)]
-
-
-def open_advisories(ctx: Context, kind: AdvisoryKind) -> Iterator[Advisory]:
-    """Valid ``open`` advisories of ``kind`` received on or before as-of, or undated."""
-    records: list[Record[Any]] = ctx.valid("advisory")
-    for record in records:
-        advisory: Advisory = record.model
-        if advisory.kind is not kind or advisory.status is not AdvisoryStatus.OPEN:
-            continue
-        if advisory.received_on is None or advisory.received_on <= ctx.as_of:
-            yield advisory
 
 
 @rule(

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from iotpolicy.grammar.versions import same_version
 from iotpolicy.models.enums import ChangeKind
-from iotpolicy.rules.base import Context, Failures, Violation, present, rule
+from iotpolicy.rules.base import Failures, Violation, present, rule
+from iotpolicy.view import Context
 
 
 @rule(

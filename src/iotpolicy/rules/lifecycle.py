@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from iotpolicy.domain.advisories import matching_advisories
 from iotpolicy.findings import Severity
 from iotpolicy.grammar.dates import within
 from iotpolicy.models.enums import AdvisoryKind, Status
-from iotpolicy.rules.base import Context, Failures, Violation, present, rule
-from iotpolicy.rules.firmware import matching_advisories
+from iotpolicy.rules.base import Failures, Violation, present, rule
+from iotpolicy.view import Context
 
 
 @rule(

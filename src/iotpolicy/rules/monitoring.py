@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iotpolicy.rules.base import Context, Failures, Violation, present, rule
+from iotpolicy.rules.base import Failures, Violation, present, rule
+from iotpolicy.view import Context
 
 
 @rule(

@@ -6,9 +6,10 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
-from iotpolicy.models import Flow, Segment
+from iotpolicy.domain.flows import forbidden_flow
 from iotpolicy.models.enums import Category, Status, Zone
-from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
+from iotpolicy.rules.base import Failures, Violation, norm, present, rule
+from iotpolicy.view import Context
 
 
 @rule(
@@ -139,14 +140,3 @@ def seg_004(ctx: Context) -> Iterator[Violation]:
                 failures.add((*base, "to"), reason)
             if failures:
                 yield failures.violation()  # type: ignore[misc]
-
-
-def forbidden_flow(source: Segment, flow: Flow, target: Segment | None) -> str | None:
-    """Why the zones never allow ``flow`` out of ``source`` (3.2), or None: a ``guest`` or
-    ``corporate`` segment reaching an ``ot`` segment, or an ``ot`` segment reaching ``internet``.
-    ``target``: the segment the flow goes to, None for the internet or an unknown id."""
-    if source.zone in (Zone.GUEST, Zone.CORPORATE) and target and target.zone is Zone.OT:
-        return f"{source.zone.value} segment has a flow to ot segment '{target.id}'"
-    if source.zone is Zone.OT and flow.to == "internet":
-        return "ot segment has a flow to the internet"
-    return None

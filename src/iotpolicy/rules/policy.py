@@ -10,7 +10,8 @@ from iotpolicy.grammar.dates import add_months, within
 from iotpolicy.grammar.versions import Version
 from iotpolicy.models import Policy, Revision
 from iotpolicy.register import DeviceFacts, Record
-from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
+from iotpolicy.rules.base import Failures, Violation, norm, present, rule
+from iotpolicy.view import Context
 
 
 def _policy(ctx: Context) -> Record[Policy] | None:

@@ -9,7 +9,8 @@ from iotpolicy.grammar.secrets import may_hold_secret, scan_data, scan_text
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, TARGETS, folder_kinds
 from iotpolicy.models.base import is_slug
 from iotpolicy.register import Record, file_subject
-from iotpolicy.rules.base import Context, Violation, rule
+from iotpolicy.rules.base import Violation, rule
+from iotpolicy.view import Context
 from iotpolicy.yamlio.nodes import LDict, LList
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iotpolicy.grammar.dates import add_months
-from iotpolicy.rules.base import Context, Failures, Violation, norm, present, rule
+from iotpolicy.rules.base import Failures, Violation, norm, present, rule
+from iotpolicy.view import Context
 
 
 @rule(

@@ -25,8 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from iotpolicy.domain.exceptions import UNSUPPRESSIBLE
 from iotpolicy.domain.triage import TriageUpdate, update_candidates
-from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.engine import context, evaluate, select_rules
 from iotpolicy.errors import RefusedError, UsageError
 from iotpolicy.findings import Finding, Severity
 from iotpolicy.fsio import atomic_write_text, register_lock
@@ -45,8 +46,8 @@ from iotpolicy.register import (
     schema_comment,
     with_file,
 )
-from iotpolicy.rules import RULES, Context
-from iotpolicy.rules.exceptions import UNSUPPRESSIBLE
+from iotpolicy.rules import RULES
+from iotpolicy.view import Context
 from iotpolicy.writing.fields import (
     CHANGE_EXCLUDED,
     CHANGE_META_FIELDS,
@@ -177,7 +178,7 @@ class Snapshot:
     @cached_property
     def ctx(self) -> Context:
         """The rules' view of the register (valid records, people, GMs, settings)."""
-        return Context(register=self.register, as_of=self.today, known_rules=frozenset(RULES))
+        return context(self.register, self.today)
 
     def ids(self, kind: str) -> set[str]:
         """Every id in use for ``kind`` (invalid records and unreadable files included)."""
