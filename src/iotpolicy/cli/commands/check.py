@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -26,24 +27,14 @@ from iotpolicy.cli.app import (
 from iotpolicy.cli.completion import complete_rule_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
-from iotpolicy.formats import render
+from iotpolicy.formats import FORMATS, render
 from iotpolicy.gitlog import GitError, repository_root
 from iotpolicy.register import collector_paused, find_register, load_register
 
-
-class CheckFormat(StrEnum):
-    """Output formats of ``check``."""
-
-    TEXT = "text"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    GITHUB = "github"
-    GITLAB = "gitlab"
-
-
-REPOSITORY_FORMATS = frozenset({"sarif", "junit", "github", "gitlab"})
-"""Formats that name files relative to the repository root."""
+if TYPE_CHECKING:
+    CheckFormat = StrEnum
+else:  # the choices of --format: the registry's names
+    CheckFormat = StrEnum("CheckFormat", {name.upper(): name for name in FORMATS})
 
 
 class CatalogueFormat(StrEnum):
@@ -90,7 +81,7 @@ def check(
     """
     day = parse_as_of(as_of)
     annotate = fmt is None and os.environ.get("GITHUB_ACTIONS") == "true"
-    name = (fmt or CheckFormat.TEXT).value
+    name = fmt.value if fmt else "text"
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
@@ -104,7 +95,7 @@ def check(
             result = evaluate(loaded, day, rules, label, subjects=name == "junit", prior=prior)
             if cache is not None and not rule:
                 cache.save(loaded, list(result.findings))
-        if annotate or name in REPOSITORY_FORMATS:
+        if annotate or FORMATS[name].repository_paths:
             result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
         write_output(render(name, result, colour), output)
