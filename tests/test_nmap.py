@@ -9,16 +9,9 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.importers.nmap import (
-    Kind,
-    OpenPort,
-    ScanError,
-    declared,
-    insecure_names,
-    parse_scan,
-    reconcile,
-    render,
-)
+from iotpolicy.importers.nmap import OpenPort, ScanError, parse_scan
+from iotpolicy.importers.reconcile import Discrepancy, declared, insecure_names, reconcile
+from iotpolicy.importers.reconcile_report import render
 from iotpolicy.models import Device, Segment
 from tests.realworld import REALWORLD, field_files
 
@@ -83,7 +76,7 @@ def test_reconcile_finds_what_needs_attention() -> None:
     assert ("plc-01", "10.20.1.10") in result.matched
     telnet = next(i for i in result.items if i.port == "23/tcp")
     assert telnet.message == "gw-01: 23/tcp telnet is open (insecure: telnet; not declared either)"
-    mismatch = next(i for i in result.items if i.kind is Kind.MAC_MISMATCH)
+    mismatch = next(i for i in result.items if i.kind is Discrepancy.MAC_MISMATCH)
     assert "registered for plc-02 with MAC 00:1B:1B:12:34:57" in mismatch.message
     assert "00:1B:1B:AA:BB:CC" in mismatch.message
 

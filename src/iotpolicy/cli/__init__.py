@@ -34,18 +34,19 @@ COMMAND_MODULES: dict[str, str] = {
     "record-change": "edit",
     "retire": "edit",
     "init": "init",
-    "import": "realworld",
-    "export": "realworld",  # export devices; realworld imports export (export oscal)
-    "reconcile": "realworld",
-    "advisories": "realworld",
+    "reconcile": "reconcile",
     "report": "report",
     "history": "report",
     "review": "review",
     "record-communication": "review",
     "schema": "schema",
+    "export": "export",
+    "import": "imports",
+    "advisories": "advisories",
 }
-"""Top-level command (or command group) -> the module of ``iotpolicy.cli.commands`` defining it.
-New commands are added here; a test checks that this table and the app agree."""
+"""Top-level command (or command group) -> the module of ``iotpolicy.cli.commands`` defining it,
+in the order help lists them (modules are imported in this order). New commands are added here;
+a test checks that this table and the app agree."""
 
 __all__ = ["COMMAND_MODULES", "internal_error", "load_commands", "main"]
 
@@ -64,8 +65,8 @@ def load_commands(argv: Sequence[str] = ()) -> typer.Typer:
     from iotpolicy.cli.app import app
 
     name = _command_line(argv)[1]
-    modules = {COMMAND_MODULES[name]} if name in COMMAND_MODULES else set(COMMAND_MODULES.values())
-    for module in sorted(modules):
+    modules = [COMMAND_MODULES[name]] if name in COMMAND_MODULES else COMMAND_MODULES.values()
+    for module in dict.fromkeys(modules):
         importlib.import_module(f"iotpolicy.cli.commands.{module}")
     return app
 

@@ -17,10 +17,10 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperArgument, TyperGroup
@@ -29,6 +29,10 @@ from iotpolicy import __version__
 from iotpolicy.errors import EXIT_USAGE, IotpolicyError
 from iotpolicy.fsio import atomic_write_text
 from iotpolicy.grammar.dates import option_date
+from iotpolicy.wording import plural
+
+if TYPE_CHECKING:  # the write transaction is imported by the commands that write
+    from iotpolicy.writing.edit import Outcome
 
 _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 _LIST_ITEM = ("- ", "* ")
@@ -255,6 +259,21 @@ RegisterOption = typer.Option(
     help="Register folder (default: first folder up from here with policy.yaml, or ./register).",
 )
 AsOfOption = date_option("--as-of", "Evaluate as of this date")
+CommitWrittenOption = typer.Option(False, "--commit", help="Commit the written files with git.")
+"""``--commit`` of the commands that write several files (imports, advisories)."""
+
+
+def print_outcomes(outcomes: Sequence[Outcome], dry_run: bool = False) -> None:
+    """After a write of several files: how many findings check has about them, and the commit."""
+    findings = sum(len(o.findings) for o in outcomes)
+    if findings and not dry_run:
+        typer.echo(
+            f"iotpolicy check has {plural(findings, 'finding')} about the written records; "
+            "run iotpolicy check for the details."
+        )
+    commits = {o.commit for o in outcomes if o.commit}
+    for sha in sorted(commits):
+        typer.echo(f"Committed {sha}.")
 
 
 def register_label(explicit: str | None, root: Path) -> str:

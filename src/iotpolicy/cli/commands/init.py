@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from iotpolicy.cli.app import app, user_errors
-from iotpolicy.cli.commands.edit import (
+from iotpolicy.cli.prompts import (
     InteractiveOption,
     as_options,
     ask,

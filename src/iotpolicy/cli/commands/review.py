@@ -23,7 +23,7 @@ from iotpolicy.cli.app import (
     user_errors,
     write_output,
 )
-from iotpolicy.cli.commands.edit import (
+from iotpolicy.cli.prompts import (
     InteractiveOption,
     ask,
     asking,
