@@ -54,6 +54,7 @@ def test_check_starts_without_the_reports_editing_and_import_code() -> None:
         "git",
         "iotpolicy.reports",
         "iotpolicy.writing.edit",
+        "iotpolicy.writing.draft",
     ):
         assert heavy not in loaded, heavy
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iotpolicy.register import schema_comment
-from iotpolicy.writing.edit import DEVICE, FORMS
+from iotpolicy.writing.forms import DEVICE, FORMS
 from iotpolicy.yamlio.load import parse_text
 from iotpolicy.yamlio.merge import merge_edit
 from iotpolicy.yamlio.nodes import Quoted

@@ -53,7 +53,7 @@ from contextlib import contextmanager
 # Started from a shell without job control SIGINT would be ignored; Ctrl-C must reach us.
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from typer.testing import CliRunner
-from iotpolicy.writing import edit as editing
+from iotpolicy.writing import draft as editing
 from iotpolicy.cli import load_commands, main
 
 app = load_commands(["record-change"])

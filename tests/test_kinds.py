@@ -17,8 +17,8 @@ from iotpolicy.kinds import KINDS, RecordKind, Reference, add_kind, kind_of_file
 from iotpolicy.models.base import Date, Model, Text
 from iotpolicy.register import load_register, schema_comment
 from iotpolicy.schemas import all_schemas
-from iotpolicy.writing.edit import FORMS
 from iotpolicy.writing.fields import Ref
+from iotpolicy.writing.forms import FORMS
 from tests.conftest import Run
 
 

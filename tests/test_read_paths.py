@@ -38,7 +38,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from iotpolicy.models.base import to_bool, to_date, to_int, to_text
 from iotpolicy.models.enums import ChangeKind
-from iotpolicy.writing.edit import Refused, record_change, retire
+from iotpolicy.writing.edit import record_change, retire
+from iotpolicy.writing.snapshot import Refused
 from iotpolicy.yamlio import load as yamlio_load
 from iotpolicy.yamlio import roundtrip as yamlio_roundtrip
 from iotpolicy.yamlio.load import parse_text, read_file

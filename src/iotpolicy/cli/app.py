@@ -32,7 +32,7 @@ from iotpolicy.grammar.dates import option_date
 from iotpolicy.wording import plural
 
 if TYPE_CHECKING:  # the write transaction is imported by the commands that write
-    from iotpolicy.writing.edit import Outcome
+    from iotpolicy.writing.draft import Outcome
 
 _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 _LIST_ITEM = ("- ", "* ")

@@ -28,16 +28,11 @@ from iotpolicy.cli.completion import (
 from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
 from iotpolicy.grammar.secrets import scan_text
 from iotpolicy.register import load_register
-from iotpolicy.writing.edit import (
-    Form,
-    Outcome,
-    Snapshot,
-    apply_defaults,
-    fill,
-    missing,
-    parse_options,
-)
+from iotpolicy.writing.answers import apply_defaults, fill, missing, parse_options
+from iotpolicy.writing.draft import Outcome
 from iotpolicy.writing.fields import Field, Ref, Values
+from iotpolicy.writing.forms import Form
+from iotpolicy.writing.snapshot import Snapshot
 
 F = TypeVar("F", bound=Callable[..., Any])
 

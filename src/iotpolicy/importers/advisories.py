@@ -29,14 +29,9 @@ from iotpolicy.models.enums import (
 )
 from iotpolicy.register import Register, schema_comment
 from iotpolicy.wording import plural as _plural
-from iotpolicy.writing.edit import (
-    Draft,
-    Refused,
-    Snapshot,
-    model_order,
-    round_trip,
-    triage_edit,
-)
+from iotpolicy.writing.draft import Draft, round_trip, triage_edit
+from iotpolicy.writing.forms import model_order
+from iotpolicy.writing.snapshot import Refused, Snapshot
 from iotpolicy.yamlio.nodes import Quoted
 from iotpolicy.yamlio.roundtrip import dump_new
 

@@ -26,11 +26,9 @@ from iotpolicy.models.enums import (
     Status,
 )
 from iotpolicy.register import Register, schema_comment
-from iotpolicy.writing.edit import (
-    DEVICE,
-    Draft,
-    Snapshot,
-)
+from iotpolicy.writing.draft import Draft
+from iotpolicy.writing.forms import DEVICE
+from iotpolicy.writing.snapshot import Snapshot
 from iotpolicy.yamlio.nodes import Quoted
 from iotpolicy.yamlio.roundtrip import RoundTrip, YamlEditError, dump_new
 

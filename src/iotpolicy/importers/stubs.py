@@ -13,7 +13,8 @@ from iotpolicy.importers.reconcile import Discrepancy, Reconciliation
 from iotpolicy.models import Segment
 from iotpolicy.models.enums import Category, Status, Zone
 from iotpolicy.register import Register, schema_comment
-from iotpolicy.writing.edit import DEVICE, Draft
+from iotpolicy.writing.draft import Draft
+from iotpolicy.writing.forms import DEVICE
 from iotpolicy.yamlio.nodes import Quoted
 from iotpolicy.yamlio.roundtrip import dump_new
 

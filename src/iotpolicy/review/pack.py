@@ -51,7 +51,9 @@ from iotpolicy.reports.templating import render_report
 from iotpolicy.reports.views import ReportInput, common
 from iotpolicy.rules.base import norm
 from iotpolicy.view import Context
-from iotpolicy.writing.edit import Draft, Refused, Snapshot, model_order, round_trip, write_drafts
+from iotpolicy.writing.draft import Draft, round_trip, write_drafts
+from iotpolicy.writing.forms import model_order
+from iotpolicy.writing.snapshot import Refused, Snapshot
 from iotpolicy.yamlio.load import decode, parse_text
 from iotpolicy.yamlio.nodes import Quoted
 

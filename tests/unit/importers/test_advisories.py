@@ -16,7 +16,7 @@ from iotpolicy.errors import RefusedError
 from iotpolicy.importers.advisories import advisory_drafts, kev_drafts, match_drafts
 from iotpolicy.importers.kev import parse_kev
 from iotpolicy.register import Register, load_register
-from iotpolicy.writing.edit import Snapshot
+from iotpolicy.writing.snapshot import Snapshot
 from tests.conftest import edited_baseline, write_register
 from tests.realworld import CSAF, field_files
 

@@ -11,7 +11,7 @@ import yaml
 from iotpolicy.importers.devices import RowPlan, device_drafts, sheet_rows
 from iotpolicy.importers.spreadsheet import map_columns, parse_map_options, read_sheet
 from iotpolicy.register import load_register
-from iotpolicy.writing.edit import Snapshot
+from iotpolicy.writing.snapshot import Snapshot
 from tests.conftest import write_register
 from tests.realworld import REALWORLD, field_files
 

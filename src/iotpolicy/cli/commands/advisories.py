@@ -44,16 +44,10 @@ from iotpolicy.models.enums import (
 )
 from iotpolicy.register import find_register, load_register
 from iotpolicy.wording import plural as _plural
-from iotpolicy.writing.edit import (
-    Draft,
-    Outcome,
-    Snapshot,
-    record_triage,
-    round_trip,
-    triage_target,
-    write_drafts,
-)
+from iotpolicy.writing.draft import Draft, Outcome, round_trip, write_drafts
+from iotpolicy.writing.edit import record_triage, triage_target
 from iotpolicy.writing.fields import TRIAGE_FIELDS, Values
+from iotpolicy.writing.snapshot import Snapshot
 
 advisories_app = typer.Typer(
     name="advisories",

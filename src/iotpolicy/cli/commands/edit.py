@@ -23,12 +23,9 @@ from iotpolicy.cli.prompts import InteractiveOption, asking, edit_with_prompts, 
 from iotpolicy.errors import UsageError
 from iotpolicy.models.enums import ChangeKind
 from iotpolicy.register import find_register, load_register
+from iotpolicy.writing.draft import Outcome
 from iotpolicy.writing.edit import (
     CHANGE_FIELDS_ALL,
-    DEVICE,
-    FORMS,
-    Outcome,
-    Snapshot,
     add_record,
     change_fields,
     change_prompt_values,
@@ -36,6 +33,8 @@ from iotpolicy.writing.edit import (
     retire,
 )
 from iotpolicy.writing.fields import RETIRE_FIELDS, Values
+from iotpolicy.writing.forms import DEVICE, FORMS
+from iotpolicy.writing.snapshot import Snapshot
 
 CommitOption = typer.Option(
     False, "--commit", help="Commit the changed file with git, and only that file."

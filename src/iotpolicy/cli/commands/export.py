@@ -25,7 +25,7 @@ from iotpolicy.fsio import atomic_write_bytes
 from iotpolicy.importers.spreadsheet import device_table, to_csv, to_xlsx
 from iotpolicy.register import collector_paused, find_register, load_register
 from iotpolicy.wording import plural as _plural
-from iotpolicy.writing.edit import Refused
+from iotpolicy.writing.snapshot import Refused
 
 export_app = typer.Typer(
     name="export",

@@ -25,12 +25,8 @@ from iotpolicy.importers.spreadsheet import (
 )
 from iotpolicy.register import find_register
 from iotpolicy.wording import plural as _plural
-from iotpolicy.writing.edit import (
-    Draft,
-    Refused,
-    Snapshot,
-    write_drafts,
-)
+from iotpolicy.writing.draft import Draft, write_drafts
+from iotpolicy.writing.snapshot import Refused, Snapshot
 
 import_app = typer.Typer(
     name="import", help="Bring records in from other tools' files.", no_args_is_help=True

@@ -21,7 +21,7 @@ from iotpolicy.cli.prompts import (
     with_fields,
 )
 from iotpolicy.register import Register
-from iotpolicy.writing.edit import Snapshot, apply_defaults, fill, parse_options
+from iotpolicy.writing.answers import apply_defaults, fill, parse_options
 from iotpolicy.writing.fields import INIT_FIELDS
 from iotpolicy.writing.scaffold import (
     COMMIT_MESSAGE,
@@ -31,6 +31,7 @@ from iotpolicy.writing.scaffold import (
     file_count,
     initialise,
 )
+from iotpolicy.writing.snapshot import Snapshot
 
 InitCommitOption = typer.Option(
     False,

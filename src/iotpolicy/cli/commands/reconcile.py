@@ -23,11 +23,8 @@ from iotpolicy.importers.reconcile import Reconciliation, reconcile
 from iotpolicy.importers.reconcile_report import render
 from iotpolicy.importers.stubs import shadow_hosts, stub_drafts
 from iotpolicy.register import find_register, load_register
-from iotpolicy.writing.edit import (
-    Draft,
-    Snapshot,
-    write_drafts,
-)
+from iotpolicy.writing.draft import Draft, write_drafts
+from iotpolicy.writing.snapshot import Snapshot
 
 
 class ScanFormat(StrEnum):
