@@ -1,28 +1,15 @@
-"""The General Manager's review (policy clause 9): the review pack, the new revision, its record.
-
-:func:`build_pack` gathers what the GM reads before deciding: why a review is due (POL-002's due
-date, POL-003's triggers, each with the record that caused it: the rules' own findings), what
-changed in the register since the revision in force (from git, through
-:func:`iotpolicy.history.read_history`, between the commit that introduced that revision and HEAD;
-or, with ``no_git``, from the records' own dates), the compliance state now (``check``'s summary
-and open errors) and the questions of 9.1.2. :func:`write_review` appends the approved revision
-to policy.yaml (round trip) and writes ``reviews/<date>-v<version>.md``, both through
-:func:`iotpolicy.writing.edit.write_drafts` (one lock, one validation, one commit), then tags the
-commit ``policy-v<version>``. :func:`record_communication` adds the 9.4 record. No typer here.
-
-A register fresh from ``iotpolicy init`` holds revision 1.0 *pending*: no approval by a GM and
-nobody in ``reviewed_by``. A review then approves that revision in place (fills ``reviewed_by``,
-``approvals`` and ``changes``) instead of appending 1.1 to an unapproved 1.0.
+"""The review pack (9.1): why a review is due, what changed since the revision in force (from
+git, or from the records' dates), the compliance state, and the questions of 9.1.2. No typer
+here (:mod:`iotpolicy.review.decision` records the decision).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from iotpolicy.engine import context, evaluate, select_rules
 from iotpolicy.errors import UsageError
@@ -34,8 +21,6 @@ from iotpolicy.gitlog import (
     read_log,
     register_state,
     repository_root,
-    tag_commit,
-    tag_exists,
     uncommitted_files,
 )
 from iotpolicy.grammar.dates import add_months, within
@@ -47,21 +32,9 @@ from iotpolicy.models.enums import ChangeKind, Status
 from iotpolicy.models.enums import Trigger as TriggerKind
 from iotpolicy.register import Register, load_register
 from iotpolicy.reports import OUTPUT_FOLDER
-from iotpolicy.reports.templating import render_report
-from iotpolicy.reports.views import ReportInput, common
 from iotpolicy.rules.base import norm
 from iotpolicy.view import Context
-from iotpolicy.writing.draft import Draft, round_trip, write_drafts
-from iotpolicy.writing.forms import model_order
-from iotpolicy.writing.snapshot import Refused, Snapshot
 from iotpolicy.yamlio.load import decode, parse_text
-from iotpolicy.yamlio.nodes import Quoted
-
-TEMPLATE = "review.md.j2"
-"""The review pack's and review record's template (a register may override it)."""
-REVIEWS_FOLDER = "reviews"
-TAG_PREFIX = "policy-v"
-_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,2}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,23 +147,7 @@ class Pack:
         return [(title, self.changes.get(key, [])) for key, title in CATEGORIES]
 
 
-@dataclass(frozen=True)
-class Decision:
-    """What the GM decided: the revision to write and the answers to 9.1.2."""
-
-    version: str
-    trigger: str
-    summary: str
-    reviewers: tuple[str, ...]
-    approver: str
-    on: date
-    answers: dict[str, str] = field(default_factory=dict)
-
-
-# --- the revision in force and where it came from ----------------------------------------------
-
-
-def _policy(register: Register) -> Policy:
+def policy_of(register: Register) -> Policy:
     record = register.policy
     if record is None or record.model is None:
         raise UsageError(
@@ -239,9 +196,6 @@ def introducing_commit(root: Path, number: str) -> str | None:
     return found
 
 
-# --- the pack -----------------------------------------------------------------------------------
-
-
 def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
     """The review pack of the register at ``root`` as of ``as_of``. Without ``no_git`` the
     register must be inside a git repository (UsageError with the ``--no-git`` hint)."""
@@ -253,7 +207,7 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
             "to take the changes from the records' own dates since the last revision's date"
         )
     register = load_register(root)
-    policy = _policy(register)
+    policy = policy_of(register)
     revision = policy.revisions[-1]
     result = evaluate(register, as_of, select_rules(), str(root))
     ctx = context(register, as_of)
@@ -469,282 +423,14 @@ def _new_types(ctx: Context, since: date, found: dict[str, list[Item]], *, git: 
     return sorted(first.values(), key=lambda i: (i.detail.lower(), i.id))
 
 
-# --- the pack and record as Markdown ----------------------------------------------------------
-
-
-def render(pack: Pack, *, record: bool = False) -> str:
-    """The review pack (or, with ``record``, the review record of the decision) as Markdown, from
-    ``review.md.j2`` (a register's own override renders in the sandbox)."""
-    data = ReportInput(load_register(pack.root), pack.result, pack.state)
-    context: dict[str, Any] = {
-        **common(data),
-        "title": "Policy review record" if record else "Policy review pack",
-        "record": record,
-        "pack": pack,
-        "decision": pack.decision,
-        "questions": [
-            Question(q.key, q.text, (pack.decision.answers.get(q.key) if pack.decision else None))
-            for q in pack.questions
-        ],
-        "change_lists": pack.change_lists(),
-        "open_errors": pack.open_errors,
-        "candidates": pack.open_candidates,
-        "summary": pack.summary,
-    }
-    folder = pack.root / "templates"
-    return render_report(TEMPLATE, context, folder if folder.is_dir() else None)
-
-
-# --- deciding and writing ---------------------------------------------------------------------
-
-
-def version_problem(pack: Pack, version: str) -> str | None:
-    """Why ``version`` cannot number the revision this review writes, or None when it can: not a
-    version number, not greater than the one in force, or (for a pending revision) not that one.
-    The interactive review re-asks with it; :func:`check_decision` refuses with it."""
-    in_force = pack.revision.number
-    number = version.strip().lstrip("vV")
-    if not _VERSION.match(number):
-        return f"'{version}' is not a version number like 1.1 or 2.0"
-    if pack.pending:
-        if Version(number) != Version(in_force):
-            return (
-                f"revision {in_force} in force is not yet approved by a general manager; "
-                f"this review approves it, so the version is {in_force} (not {number})"
-            )
-    elif not Version(number) > Version(in_force):
-        return (
-            f"version {number} is not greater than {in_force}, the version in "
-            f"force (next minor {pack.proposed_minor}, next major {pack.proposed_major})"
-        )
-    return None
-
-
-def approver_problem(pack: Pack, approver: str) -> str | None:
-    """Why ``approver`` cannot approve the revision (not a general manager, naming those who
-    are), or None when they can."""
-    if approver in pack.gms:
-        return None
-    gms = ", ".join(pack.gms) or (
-        "none yet: add one with iotpolicy add-person --role general-manager"
-    )
-    return (
-        f"'{approver}' is not a general manager and cannot approve the policy "
-        f"(general managers: {gms})"
-    )
-
-
-def reviewers_problem(pack: Pack, reviewers: Sequence[str]) -> str | None:
-    """Why ``reviewers`` cannot be recorded (none given, or ids not in people.yaml), or None."""
-    if not reviewers:
-        return "at least one reviewer is needed"
-    unknown = [r for r in reviewers if r not in pack.people]
-    if not unknown:
-        return None
-    return (
-        f"not in people.yaml: {', '.join(unknown)} (reviewers are person ids: "
-        f"{', '.join(pack.people) or 'none yet'})"
-    )
-
-
-def check_before_answers(pack: Pack, on: date) -> None:
-    """Refuse (exit 1) what no answer to the review's questions changes: a review date ``on``
-    before the revision in force, or (with git) uncommitted changes in the register."""
-    if on < pack.revision.date:
-        raise Refused(
-            f"refused: the review date {on} is before revision {pack.revision.number} of "
-            f"{pack.revision.date}; nothing was written"
-        )
-    if pack.git and pack.uncommitted:
-        raise Refused(
-            "refused: the register has uncommitted changes, so the review would not match its "
-            "git history; commit or stash them first (nothing was written)",
-            tuple(f"  {name}" for name in pack.uncommitted),
-        )
-
-
-def check_decision(pack: Pack, decision: Decision) -> None:
-    """Refuse (exit 1) a version not greater than the one in force (or, for a pending revision,
-    not that one), an approver who is not a GM, unknown reviewers, a missing answer, and what
-    :func:`check_before_answers` refuses."""
-    if not _VERSION.match(decision.version.strip().removeprefix("v")):
-        raise UsageError(f"--version '{decision.version}' is not a version number like 1.1 or 2.0")
-    problem = version_problem(pack, decision.version)
-    if problem is not None:
-        raise Refused(f"refused: {problem}; nothing was written")
-    problem = approver_problem(pack, decision.approver) or reviewers_problem(
-        pack, decision.reviewers
-    )
-    if problem is not None:
-        raise Refused(f"refused: {problem}; nothing was written")
-    if decision.trigger not in {t.value for t in TriggerKind}:
-        raise UsageError(
-            f"--trigger '{decision.trigger}' is not one of "
-            + ", ".join(t.value for t in TriggerKind)
-        )
-    missing = [q.key for q in QUESTIONS if not (decision.answers.get(q.key) or "").strip()]
-    if missing:
-        raise UsageError(
-            "the review answers every question of 9.1.2; missing: "
-            + ", ".join(f"--answer {key}=TEXT" for key in missing)
-        )
-    check_before_answers(pack, decision.on)
-
-
-def record_file(decision: Decision) -> str:
-    """``reviews/<date>-v<version>.md``."""
-    return f"{REVIEWS_FOLDER}/{decision.on.isoformat()}-v{decision.version.strip()}.md"
-
-
 @dataclass(frozen=True)
-class Written:
-    """What a review wrote."""
+class Decision:
+    """What the GM decided: the revision to write and the answers to 9.1.2."""
 
-    files: tuple[str, ...]
-    commit: str | None
-    tag: str | None
-    in_place: bool
-
-
-def write_review(
-    pack: Pack, decision: Decision, *, commit: bool = False, today: date | None = None
-) -> Written:
-    """Check ``decision``, then write the revision into policy.yaml and the review record (and,
-    with ``commit``, commit both and tag the commit); nothing is written when anything is wrong."""
-    check_decision(pack, decision)
-    root = pack.root
-    rel = record_file(decision)
-    if (root / rel).exists():
-        raise Refused(f"refused: {rel} already exists (nothing was written)")
-    tag = f"{TAG_PREFIX}{decision.version.strip()}"
-    top = repository_root(root) if commit else None
-    if commit and top is not None and tag_exists(top, tag):
-        raise Refused(f"refused: the tag {tag} already exists (nothing was written)")
-    pack.decision = decision
-    text = render(pack, record=True)
-    message = (
-        f"Approve policy revision {decision.version} ({decision.trigger} review, "
-        f"approved by {decision.approver})"
-    )
-    change = (
-        f"Approve revision {decision.version} in place in {POLICY_FILE}"
-        if pack.pending
-        else f"Append revision {decision.version} to {POLICY_FILE}"
-    )
-
-    def drafts_of(snap: Snapshot) -> list[Draft]:
-        current = snap.register.texts.get(POLICY_FILE)
-        if current is None:
-            raise Refused(f"{POLICY_FILE} cannot be read (nothing was written)")
-        snap.valid_file(POLICY_FILE)
-        policy_text = _revision_text(current, pack, decision, snap)
-        return [
-            Draft(POLICY_FILE, policy_text, "policy", change, False),
-            Draft(
-                rel,
-                text,
-                rel,
-                f"Add the review record {rel}",
-                not (root / rel).exists(),
-                record=False,
-            ),
-        ]
-
-    outcomes = write_drafts(root, today or decision.on, commit, drafts_of, message)
-    sha = outcomes[0].commit
-    if sha is not None and top is not None:
-        tag_commit(top, tag, f"Policy {pack.policy.document} version {decision.version}: {message}")
-    return Written((POLICY_FILE, rel), sha, tag if sha is not None else None, in_place=pack.pending)
-
-
-def _order(path: tuple[str | int, ...]) -> Sequence[str]:
-    """Canonical key order of the mapping at ``path`` of policy.yaml."""
-    return model_order(Policy, path)
-
-
-def _revision_text(text: str, pack: Pack, decision: Decision, snap: Snapshot) -> str:
-    """policy.yaml with the new revision appended, or the pending one approved in place."""
-    doc = round_trip(POLICY_FILE, text)
-    revisions = doc.get(("revisions",))
-    if not isinstance(revisions, list) or not revisions:
-        raise Refused(f"{POLICY_FILE} has no revisions list (nothing was written)")
-    index = len(revisions) - 1
-    person = snap.ctx.people.get(decision.approver)
-    approval = {
-        "by": decision.approver,
-        "title": (person.title if person and person.title else "General Manager"),
-        "date": decision.on,
-    }
-    if pack.pending:
-        doc.set(("revisions", index, "changes"), decision.summary, _order)
-        doc.set(("revisions", index, "trigger"), decision.trigger, _order)
-        doc.set(("revisions", index, "reviewed_by"), list(decision.reviewers), _order)
-        doc.set(("revisions", index, "approvals"), [approval], _order)
-        comments = getattr(getattr(doc.get(("revisions", index)), "ca", None), "items", {})
-        for key in ("reviewed_by", "approvals"):
-            node = doc.get(("revisions", index, key))
-            if node is not None and hasattr(node, "fa"):
-                node.fa.set_block_style()
-            # A comment on the empty value (init's "awaiting the General Manager's approval")
-            # is about to be false: it goes with the value.
-            comments.pop(key, None)
-        return doc.text()
-    entry: dict[str, Any] = {
-        "number": Quoted(decision.version.strip()),
-        "date": decision.on,
-        "trigger": decision.trigger,
-        "changes": decision.summary,
-        "reviewed_by": list(decision.reviewers),
-    }
-    if pack.revision.process_owner:
-        entry["process_owner"] = pack.revision.process_owner
-    entry["approvals"] = [approval]
-    doc.append(("revisions",), entry, _order)
-    return doc.text()
-
-
-def record_communication(
-    root: Path,
-    on: date,
-    channels: Iterable[str],
-    audience: Iterable[str],
-    *,
-    commit: bool = False,
-    replace: bool = False,
-) -> tuple[str, str | None]:
-    """Add the ``communicated`` record (9.4) to the revision in force; returns its number and
-    the commit's short hash (with ``commit``)."""
-    channels, audience = [c.strip() for c in channels], [a.strip() for a in audience]
-    if not channels or not audience or not all(channels) or not all(audience):
-        raise UsageError("give at least one --channel and one --audience (e.g. staff, vendors)")
-    number: list[str] = []
-
-    def drafts_of(snap: Snapshot) -> list[Draft]:
-        snap.valid_file(POLICY_FILE)
-        policy = _policy(snap.register)
-        revision = policy.revisions[-1]
-        number.append(revision.number)
-        if is_pending(revision, snap.ctx):
-            raise Refused(
-                f"refused: revision {revision.number} is not approved by a general manager yet; "
-                "approve it with iotpolicy review before communicating it (nothing was written)"
-            )
-        if on < revision.date:
-            raise Refused(
-                f"refused: {on} is before revision {revision.number} of {revision.date} "
-                "(nothing was written)"
-            )
-        if revision.communicated is not None and not replace:
-            raise Refused(
-                f"refused: revision {revision.number} already has a communicated record; give "
-                "--replace to replace it (nothing was written)"
-            )
-        doc = round_trip(POLICY_FILE, snap.register.texts[POLICY_FILE])
-        index = len(policy.revisions) - 1
-        record = {"on": on, "channels": channels, "audience": audience}
-        doc.set(("revisions", index, "communicated"), record, _order)
-        message = f"Record the communication of policy revision {revision.number}"
-        return [Draft(POLICY_FILE, doc.text(), "policy", message, False)]
-
-    outcomes = write_drafts(root, on, commit, drafts_of)
-    return number[0], outcomes[0].commit
+    version: str
+    trigger: str
+    summary: str
+    reviewers: tuple[str, ...]
+    approver: str
+    on: date
+    answers: dict[str, str] = field(default_factory=dict)

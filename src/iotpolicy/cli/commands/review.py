@@ -34,19 +34,16 @@ from iotpolicy.cli.prompts import (
 from iotpolicy.errors import RefusedError, UsageError
 from iotpolicy.models.enums import Trigger
 from iotpolicy.register import find_register
-from iotpolicy.review.pack import (
-    QUESTIONS,
-    Decision,
-    Pack,
+from iotpolicy.review.decision import (
     approver_problem,
-    build_pack,
     check_before_answers,
     record_communication,
-    render,
     reviewers_problem,
     version_problem,
     write_review,
 )
+from iotpolicy.review.markdown import render
+from iotpolicy.review.pack import QUESTIONS, Decision, Pack, build_pack
 
 _KEYS = ", ".join(q.key for q in QUESTIONS)
 
