@@ -177,7 +177,8 @@ def verdict(text: str, ok: bool) -> str:
 
 
 def print_targets(results: dict[int, dict[str, Timing]]) -> None:
-    """The ratios of issue 8 per size; a target that applies at that size says if it is met."""
+    """The ratios the performance targets name, per size; a target that applies at that size says
+    if it is met."""
     print("\n| devices | check-jsonschema / cold | warm / cold | report / cold | check peak RSS |")
     print("|---:|---:|---:|---:|---:|")
     for size, found in results.items():

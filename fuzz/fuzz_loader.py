@@ -1,6 +1,6 @@
 """Fuzz the register loader: random and mutated YAML must never raise, only report problems.
 
-Runs the same property as tests/test_fuzz.py with many more examples:
+Runs the same property as tests/unit/yamlio/test_fuzz.py with many more examples:
 
     python fuzz/fuzz_loader.py --examples 200000
 
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.test_fuzz import check_one_file, yaml_like
+from tests.unit.yamlio.test_fuzz import check_one_file, yaml_like
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from iotpolicy.cli import load_commands
-from tests.baseline import AS_OF, baseline
+from tests.support.baseline import AS_OF, baseline
 
 app = load_commands()
 

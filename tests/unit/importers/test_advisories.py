@@ -18,10 +18,11 @@ from iotpolicy.importers.kev import parse_kev
 from iotpolicy.register import Register, load_register
 from iotpolicy.writing.snapshot import Snapshot
 from tests.conftest import edited_baseline, write_register
-from tests.realworld import CSAF, field_files
+from tests.support.paths import DATA
+from tests.support.realworld import CSAF, field_files
 
 RECEIVED = date(2026, 11, 21)
-KEV = Path(__file__).resolve().parents[2] / "data" / "kev"
+KEV = DATA / "kev"
 
 
 def field_register(tmp_path: Path, extra: dict[str, Any] | None = None) -> Register:

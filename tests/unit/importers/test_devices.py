@@ -13,7 +13,7 @@ from iotpolicy.importers.spreadsheet import map_columns, parse_map_options, read
 from iotpolicy.register import load_register
 from iotpolicy.writing.snapshot import Snapshot
 from tests.conftest import write_register
-from tests.realworld import REALWORLD, field_files
+from tests.support.realworld import REALWORLD, field_files
 
 TODAY = date(2026, 11, 25)
 

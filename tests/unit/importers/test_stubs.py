@@ -14,7 +14,7 @@ from iotpolicy.importers.reconcile import reconcile
 from iotpolicy.importers.stubs import shadow_hosts, stub_drafts
 from iotpolicy.register import load_register
 from tests.conftest import write_register
-from tests.realworld import REALWORLD, field_files
+from tests.support.realworld import REALWORLD, field_files
 
 SCAN = REALWORLD / "scan-2026-11-20.xml"
 TODAY = date(2026, 11, 25)

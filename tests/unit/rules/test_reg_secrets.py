@@ -1,0 +1,352 @@
+"""REG-004 (stored credentials) beyond the data-driven cases: the secret itself never appears in any
+output, an empty credential key is REG-001 only, and the recognisers in iotpolicy.grammar.secrets.
+
+Also REG-003's convention that is not expressible as a rule case (the case harness refuses REG-001
+findings in non-REG-001 cases): a record failing its model still resolves references, see
+tests/unit/yamlio/test_load.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iotpolicy.formats import FORMATS
+from iotpolicy.grammar.secrets import is_empty_value, is_secret_key, scan_text
+from tests.conftest import Run
+
+AS_OF = "2026-11-25"
+SECRET = "Zq7xWv-91kLmP"
+"""A distinctive value: if it shows up anywhere in an output, the output leaks it."""
+SENSOR = "devices/sensor-02.yaml"
+SENSOR_TEXT = (
+    "id: sensor-02\nname: Planned humidity sensor\ncategory: ot\ntype: sensor\nstatus: planned\n"
+)
+
+LEAK_CASES: dict[str, dict[str, Any]] = {
+    "password": {SENSOR: {"password": SECRET}},
+    "db_password": {SENSOR: {"db_password": SECRET}},
+    "snmp-community": {SENSOR: {"snmp-community": SECRET}},
+    "wifi_psk": {SENSOR: {"wifi_psk": SECRET}},
+    "api_key": {SENSOR: {"api_key": SECRET}},
+    "apikey": {SENSOR: {"apikey": SECRET}},
+    "private_key": {SENSOR: {"private_key": SECRET}},
+    "token": {SENSOR: {"token": SECRET}},
+    "wpa_key": {SENSOR: {"wpa_key": SECRET}},
+    "wifi-passphrase": {SENSOR: {"wifi-passphrase": SECRET}},
+    "login-pair": {SENSOR: {"notes": f"Factory login admin/{SECRET} until commissioning"}},
+    "root-pair": {SENSOR: {"notes": f"Console (root / {SECRET})"}},
+    "list-value": {SENSOR: {"snmp_community": [SECRET, "public"]}},
+    "mapping-value": {SENSOR: {"api_key": {"primary": SECRET}}},
+    "account-password": {"devices/plc-01.yaml": {"access.accounts.0.password": SECRET}},
+    "comment": {SENSOR: SENSOR_TEXT + f"# admin password: {SECRET}\n"},
+    "trailing-comment": {SENSOR: SENSOR_TEXT + f"notes: fine  # wifi_psk={SECRET}\n"},
+    "free-text": {SENSOR: {"notes": f"Vendor login admin, password={SECRET} (temporary)"}},
+    "free-text-colon": {SENSOR: {"notes": f"Remember: token: {SECRET}"}},
+    "url": {"vendors/axis.yaml": {"advisory_feed": f"https://feed:{SECRET}@feeds.axis.com/"}},
+    "private-key-block": {
+        SENSOR: SENSOR_TEXT
+        + f"notes: |\n  -----BEGIN OPENSSH PRIVATE KEY-----\n  {SECRET}\n"
+        + "  -----END OPENSSH PRIVATE KEY-----\n"
+    },
+    "people": {"people.yaml": {"1.phone_pin_token": SECRET}},
+    "policy": {"policy.yaml": {"settings.smtp_password": SECRET}},
+    "broken-yaml": {SENSOR: SENSOR_TEXT + f"password: {SECRET}\nnotes: [unclosed\n"},
+    "wrong-field": {SENSOR: {"hardening": {"default_credentials_changed": SECRET}}},
+    "wrong-enum": {SENSOR: {"status": SECRET}},
+}
+
+
+@pytest.fixture
+def check(
+    cli: Callable[..., Run], make_register: Callable[..., Path]
+) -> Callable[..., tuple[Run, Path]]:
+    """Build the baseline with edits, run check in ``fmt``; returns the run and the register."""
+
+    def run(edits: dict[str, Any], fmt: str, *extra: str) -> tuple[Run, Path]:
+        root = make_register(edits)
+        result = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", fmt, *extra)
+        assert result.exit_code in (0, 1), result.stderr
+        return result, root
+
+    return run
+
+
+def assert_no_leak(text: str) -> None:
+    assert SECRET not in text
+    assert SECRET not in "".join(text.split()), "the secret appears, wrapped over lines"
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("name", list(LEAK_CASES))
+def test_the_secret_value_never_appears_in_the_output(
+    check: Callable[..., tuple[Run, Path]], name: str, fmt: str
+) -> None:
+    run, _ = check(LEAK_CASES[name], fmt)
+    assert run.exit_code == 1
+    assert_no_leak(run.stdout)
+    assert_no_leak(run.stderr)
+    if fmt == "json" and name not in ("wrong-field", "wrong-enum"):
+        assert "REG-004" in [f["rule"] for f in run.json["findings"]]
+
+
+def test_the_secret_never_appears_in_an_output_file(
+    check: Callable[..., tuple[Run, Path]], tmp_path: Path
+) -> None:
+    edits = {SENSOR: {"password": SECRET, "notes": f"password={SECRET}"}}
+    for fmt in sorted(FORMATS):
+        out = tmp_path / f"report.{fmt}"
+        run, _ = check(edits, fmt, "--output", str(out))
+        assert run.stdout == ""
+        assert_no_leak(out.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("notes: factory login admin/admin", True),
+        ("notes: guest/guest on the kiosk", True),
+        ("notes: (root/1234)", True),
+        ("notes: admin/operator roles are separate", False),
+        ("notes: user/viewer accounts", False),
+        ("advisory_feed: https://example.com/en/support/product-support/advisories", False),
+        ("path: /srv/admin/config", False),
+    ],
+)
+def test_user_password_pairs_in_free_text(text: str, found: bool) -> None:
+    assert bool(list(scan_text(text))) is found
+
+
+def test_a_wrongly_typed_secret_is_not_echoed_by_reg_001(
+    check: Callable[..., tuple[Run, Path]],
+) -> None:
+    run, _ = check(LEAK_CASES["wrong-field"], "json")
+    messages = [f["message"] for f in run.json["findings"] if f["rule"] == "REG-001"]
+    assert messages == ["hardening.default_credentials_changed: must be true or false"]
+
+
+def test_secret_files_outside_the_register_are_not_read(
+    check: Callable[..., tuple[Run, Path]], cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    _, root = check({}, "json")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(f"id: evil\npassword: {SECRET}\n", encoding="utf-8")
+    try:
+        (root / "devices" / "evil.yaml").symlink_to(outside)
+    except (OSError, NotImplementedError):  # pragma: no cover - platforms without symlinks
+        pytest.skip("symbolic links are not available here")
+    run = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json")
+    assert_no_leak(run.stdout)
+    assert [f["rule"] for f in run.json["findings"]] == ["REG-001"]
+
+
+# --- An empty credential key is REG-001 (unknown key), never REG-004 ------------------------------
+
+
+@pytest.mark.parametrize(
+    "written", ['""', "''", "~", "null", "", "[]", "{}", '"  "', "''  # to be filled in"]
+)
+def test_an_empty_credential_key_is_an_unknown_key_not_a_credential(
+    check: Callable[..., tuple[Run, Path]], written: str
+) -> None:
+    run, _ = check({SENSOR: SENSOR_TEXT + f"password: {written}\n"}, "json")
+    found = [(f["rule"], f["subject"], f["line"], f["message"]) for f in run.json["findings"]]
+    assert found == [
+        (
+            "REG-001",
+            "sensor-02",
+            6,
+            "password: unknown key (not a field of a device; check the spelling)",
+        )
+    ]
+
+
+def test_an_empty_credential_in_a_comment_is_not_a_credential(
+    check: Callable[..., tuple[Run, Path]],
+) -> None:
+    run, _ = check({SENSOR: SENSOR_TEXT + "# password:\n# token = ''\n"}, "json")
+    assert run.json["findings"] == []
+
+
+# --- Lines --------------------------------------------------------------------------------------
+
+
+def test_reg_004_lines_count_line_feeds_only(check: Callable[..., tuple[Run, Path]]) -> None:
+    """A U+2028 (refused by REG-001) must not shift the lines of the credential scan."""
+    text = SENSOR_TEXT + "notes: a\u2028b\n" + f"password: {SECRET}\n"
+    run, _ = check({SENSOR: text}, "json")
+    found = {(f["rule"], f["line"]) for f in run.json["findings"]}
+    assert found == {("REG-001", 6), ("REG-004", 7)}
+
+
+def test_reg_004_lines_in_a_crlf_file(check: Callable[..., tuple[Run, Path]]) -> None:
+    text = (SENSOR_TEXT + f"notes: see\nwifi_psk: {SECRET}\n").replace("\n", "\r\n")
+    run, _ = check({SENSOR: b"\xef\xbb\xbf" + text.encode()}, "json")
+    assert [(f["rule"], f["line"]) for f in run.json["findings"]] == [("REG-004", 7)]
+
+
+def test_one_finding_per_subject_listing_every_line(
+    check: Callable[..., tuple[Run, Path]],
+) -> None:
+    text = (
+        "# people, maintained by the operations manager; shared token = abc123\n"
+        "- id: anna-berg\n  name: Anna Berg\n  roles: [general-manager]\n"
+        f"  notes: pwd={SECRET}\n"
+        "- id: ole-hansen\n  name: Ole Hansen\n  roles: [operations-manager]\n"
+        f"  wifi_psk: {SECRET}\n  api_key: {SECRET}\n"
+    )
+    run, _ = check({"people.yaml": text}, "json")
+    found = [f for f in run.json["findings"] if f["rule"] == "REG-004"]
+    assert [(f["subject"], f["line"]) for f in found] == [
+        ("people", 1),
+        ("anna-berg", 5),
+        ("ole-hansen", 9),
+    ]
+    assert "(line 9)" in found[2]["message"] and "(line 10)" in found[2]["message"]
+
+
+# --- The recognisers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "password",
+        "Password",
+        "db_password",
+        "admin-password",
+        "passwd",
+        "pwd",
+        "secret",
+        "client_secret",
+        "token",
+        "access-token",
+        "psk",
+        "wifi_psk",
+        "community",
+        "snmp-community",
+        "snmp_community_ro",
+        "credential",
+        "api_key",
+        "API-KEY",
+        "apikey",
+        "private_key",
+        "ssh_private_key",
+        "private-key",
+    ],
+)
+def test_secret_keys(key: str) -> None:
+    assert is_secret_key(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "credentials_changed_on",
+        "default_credentials_changed",
+        "keyboard",
+        "tokenizer",
+        "passwordless",
+        "api",
+        "key",
+        "public_key",
+        "key_api",
+        "private",
+        "communityname",
+        "compwd",
+    ],
+)
+def test_not_secret_keys(key: str) -> None:
+    assert not is_secret_key(key)
+
+
+@pytest.mark.parametrize(
+    ("value", "empty"),
+    [
+        (None, True),
+        ("", True),
+        ("  ", True),
+        ("~", True),
+        ("null", True),
+        ("None", True),
+        ('""', True),
+        ("' '", True),
+        ([], True),
+        ({}, True),
+        ("[]", True),
+        ("x", False),
+        (["x"], False),
+        ({"a": "b"}, False),
+        ("0", False),
+    ],
+)
+def test_empty_values(value: Any, empty: bool) -> None:
+    assert is_empty_value(value) is empty
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("password: x", "a value for 'password'"),
+        ("  - {user: admin, password: x}", "a value for 'password'"),
+        ('"api_key": "x"', "a value for 'api_key'"),
+        ("notes: login admin, password=x please", "a value for 'password'"),
+        ("id: a  # token: x", "a value for 'token'"),
+        ("feed: https://u:p@example.com/x", "a user:password in a URL"),
+        ("feed: ftp://u:p@example.com", "a user:password in a URL"),
+        ("  -----BEGIN EC PRIVATE KEY-----", "a private key block"),
+        ("  -----BEGIN PRIVATE KEY-----", "a private key block"),
+        ("  -----BEGIN ENCRYPTED PRIVATE KEY-----", "a private key block"),
+    ],
+)
+def test_scan_text_finds(line: str, what: str) -> None:
+    assert (1, what) in set(scan_text(line))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "credentials_changed_on: 2024-03-10",
+        "default_credentials_changed: true",
+        "notes: change the password after each visit",
+        "notes: password:",
+        "security_contact: mailto:psirt@example.com",
+        "feed: https://example.com/csaf/?lang=en",
+        "contact: ops@example.com",
+        "  -----BEGIN PUBLIC KEY-----",
+        "  -----BEGIN CERTIFICATE-----",
+        "time: 10:30",
+    ],
+)
+def test_scan_text_ignores(line: str) -> None:
+    assert list(scan_text(line)) == []
+
+
+def test_scan_text_reports_every_credential_on_one_line() -> None:
+    line = "id: x  # old password: a, new token: b"
+    assert sorted(scan_text(line)) == [(1, "a value for 'password'"), (1, "a value for 'token'")]
+
+
+def test_scan_text_results_never_contain_the_value() -> None:
+    text = f"password: {SECRET}\nurl: https://u:{SECRET}@h/\n# token={SECRET}\n"
+    hits = list(scan_text(text))
+    assert len(hits) == 3
+    assert all(SECRET not in what for _, what in hits)
+
+
+@pytest.mark.parametrize("name", list(LEAK_CASES))
+def test_the_secret_value_never_appears_in_any_report(
+    cli: Callable[..., Run], make_register: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    root = make_register(LEAK_CASES[name])
+    out = tmp_path / "reports"
+    run = cli("report", "--register", str(root), "--as-of", AS_OF, "--output-dir", str(out))
+    assert run.exit_code == 0, run.stderr
+    assert_no_leak(run.stdout + run.stderr)
+    written = sorted(out.iterdir())
+    assert len(written) == 9
+    for path in written:
+        assert_no_leak(path.read_text(encoding="utf-8"))
