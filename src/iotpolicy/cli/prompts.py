@@ -145,7 +145,7 @@ def tell(message: str) -> None:
 
 Write = Callable[[Values, bool], Outcome]
 """A write of an editing command: ``(values, known_only)`` -> what it wrote (see
-:func:`iotpolicy.writing.edit.write_drafts` for ``known_only``)."""
+:func:`iotpolicy.writing.draft.write_drafts` for ``known_only``)."""
 
 
 def edit_with_prompts(

@@ -50,7 +50,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SKIP = "-"
 """``--map column=-``: ignore that column."""
 
-Kind = Literal["text", "choice", "bool", "int", "date", "list", "records"]
+CellType = Literal["text", "choice", "bool", "int", "date", "list", "records"]
 
 
 class SheetError(UsageError):
@@ -63,7 +63,7 @@ class FieldSpec:
 
     path: str
     """Dotted name: ``network.ip``."""
-    kind: Kind
+    kind: CellType
     """How a cell becomes its value."""
 
 
@@ -161,7 +161,7 @@ def _unoptional(annotation: Any) -> Any:
     return annotation
 
 
-def _scalar_kind(annotation: Any, metadata: Sequence[Any]) -> Kind:
+def _scalar_kind(annotation: Any, metadata: Sequence[Any]) -> CellType:
     if typing.get_origin(annotation) is typing.Annotated:
         metadata = [*typing.get_args(annotation)[1:], *metadata]
         annotation = typing.get_args(annotation)[0]
@@ -460,7 +460,7 @@ def row_values(sheet: Sheet, columns: ColumnMap) -> tuple[list[RowValues], list[
     return rows, errors
 
 
-def cell_value(raw: str, kind: Kind) -> Any:
+def cell_value(raw: str, kind: CellType) -> Any:
     """The value of one cell for a field of ``kind``; None for an empty cell. Raises ValueError
     with the reason."""
     text = unescape_cell(raw)

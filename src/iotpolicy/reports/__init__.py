@@ -19,7 +19,7 @@ from iotpolicy.reports.templating import (
     render,
     render_report,
 )
-from iotpolicy.reports.views import KINDS, ReportInput, ReportKind, ReportLink, common, index
+from iotpolicy.reports.views import REPORTS, Report, ReportInput, ReportLink, common, index
 
 INDEX = "index"
 """The index page: ``index.md.j2`` -> ``index.md``, always rendered."""
@@ -29,11 +29,11 @@ it runs there, which is why init's .gitignore lists it and review does not count
 
 __all__ = [
     "INDEX",
-    "KINDS",
     "MAX_OUTPUT_BYTES",
     "OUTPUT_FOLDER",
+    "REPORTS",
+    "Report",
     "ReportInput",
-    "ReportKind",
     "TemplateRefused",
     "environment",
     "render",
@@ -43,10 +43,10 @@ __all__ = [
 
 
 def render_reports(data: ReportInput, kinds: Sequence[str]) -> dict[str, str]:
-    """File name -> Markdown text of the reports ``kinds`` (all when empty, in :data:`KINDS`
+    """File name -> Markdown text of the reports ``kinds`` (all when empty, in :data:`REPORTS`
     order) and of ``index.md`` linking them. A register's ``templates/`` overrides are used,
     sandboxed; a failure there raises TemplateRefused and nothing is returned."""
-    chosen = [kind for name, kind in KINDS.items() if not kinds or name in kinds]
+    chosen = [kind for name, kind in REPORTS.items() if not kinds or name in kinds]
     folder = _override_folder(data)
     base = common(data)
     rendered: dict[str, str] = {}
@@ -66,7 +66,7 @@ def _override_folder(data: ReportInput) -> Path | None:
 
 def unknown_overrides(root: Path) -> list[str]:
     """Files of the register's ``templates/`` folder that override nothing (a misspelt name)."""
-    known = {kind.template for kind in KINDS.values()} | {f"{INDEX}.md.j2", "review.md.j2"}
+    known = {kind.template for kind in REPORTS.values()} | {f"{INDEX}.md.j2", "review.md.j2"}
     return [
         f"{OVERRIDE_FOLDER}/{name}"
         for name in overrides(root / OVERRIDE_FOLDER)

@@ -982,7 +982,7 @@ Builder = Callable[[ReportInput], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
-class ReportKind:
+class Report:
     """A report: its name (``KIND`` on the command line, ``<name>.md.j2``, ``<name>.md``)."""
 
     name: str
@@ -1001,57 +1001,57 @@ class ReportKind:
         return f"{self.name}.md"
 
 
-KINDS: dict[str, ReportKind] = {
+REPORTS: dict[str, Report] = {
     kind.name: kind
     for kind in (
-        ReportKind(
+        Report(
             "compliance",
             "Compliance report",
             "Totals, the result of every rule, open findings with file and line, suppressions "
             "and their exceptions, and the coverage of each framework's controls.",
             compliance,
         ),
-        ReportKind(
+        Report(
             "inventory",
             "Device inventory",
             "Active devices per site, segment and category; planned and retired devices apart.",
             inventory,
         ),
-        ReportKind(
+        Report(
             "network",
             "Network zones and conduits",
             "The zones, segments and allowed flows as a diagram (forbidden flows highlighted), "
             "and the segments with their devices.",
             network,
         ),
-        ReportKind(
+        Report(
             "vendors",
             "Vendors",
             "Each vendor's agreement, last assessment, remote maintenance, devices and open "
             "advisories.",
             vendors,
         ),
-        ReportKind(
+        Report(
             "exceptions",
             "Risk-acceptance register",
             "Exceptions active, expiring soon, expired and not valid, with what they suppress.",
             exceptions,
         ),
-        ReportKind(
+        Report(
             "policy",
             "Policy document status",
             "The document header, revision history, approvals, communication, standards "
             "alignment and review status.",
             policy,
         ),
-        ReportKind(
+        Report(
             "changes",
             "Changes to the register",
             "The audit trail from git: for each record, the commits that changed it and the "
             "fields that changed.",
             changes,
         ),
-        ReportKind(
+        Report(
             "site",
             "Site notices",
             "One printable page per site: the policy in force, who to call, the devices there.",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from iotpolicy.reports import KINDS
+from iotpolicy.reports import REPORTS
 from iotpolicy.reports.markdown import Safe, finalize, md, mermaid, mermaid_id
 from tests.conftest import Run
 from tests.support.gitrepo import GitRepo
@@ -169,7 +169,7 @@ def test_each_report_prints_the_values_it_holds_escaped(
     assert body.count(ESCAPED) >= count
 
 
-@pytest.mark.parametrize("name", [f"{kind}.md" for kind in KINDS])
+@pytest.mark.parametrize("name", [f"{kind}.md" for kind in REPORTS])
 def test_no_value_breaks_a_table(reports: dict[str, str], name: str) -> None:
     """Every row of every table has as many cells as its header."""
     found = tables(reports[name])

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from iotpolicy.kinds import PEOPLE_FILE, POLICY_FILE, folder_kinds
-from iotpolicy.reports import KINDS
+from iotpolicy.reports import REPORTS
 from tests.conftest import Run
 from tests.support.gitrepo import GitRepo
 from tests.support.paths import REPO
@@ -29,7 +29,7 @@ EXAMPLE = ROOT / "register"
 SNAPSHOTS = ROOT / "tests" / "data" / "reports"
 AS_OF = "2026-11-25"
 COMMITTED = "2026-11-20T09:00:00+01:00"
-FILES = [f"{name}.md" for name in [*KINDS, "index"]]
+FILES = [f"{name}.md" for name in [*REPORTS, "index"]]
 
 
 def copy_records(target: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from iotpolicy.reports import KINDS
+from iotpolicy.reports import REPORTS
 from tests.conftest import Run
 
 AS_OF = "2026-11-25"
@@ -75,7 +75,7 @@ def test_an_overridden_partial_is_used_by_every_report(
 ) -> None:
     run, out = report({"templates/partials/footer.md.j2": "\n-- our footer, {{ as_of }} --\n"})
     assert run.exit_code == 0, run.stderr
-    for name in [*KINDS, "index"]:
+    for name in [*REPORTS, "index"]:
         text = (out / f"{name}.md").read_text(encoding="utf-8")
         assert text.endswith("-- our footer, 2026-11-25 --\n"), name
 

@@ -1,7 +1,7 @@
 """``iotpolicy advisories``: import CSAF advisories, list them, set their status, record triage
 decisions, match them to devices again, record CISA's known-exploited CVEs. The drafting is
 :mod:`iotpolicy.importers.advisories`; every write goes through
-:func:`iotpolicy.writing.edit.write_drafts` (lock, reload, check the drafted files as ``check``
+:func:`iotpolicy.writing.draft.write_drafts` (lock, reload, check the drafted files as ``check``
 reads them, write all or nothing, ``--commit`` one commit)."""
 
 from __future__ import annotations

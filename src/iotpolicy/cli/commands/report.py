@@ -23,8 +23,8 @@ from iotpolicy.gitlog import register_state
 from iotpolicy.history import format_json, format_text, parse_since, read_history
 from iotpolicy.register import collector_paused, find_register, load_register
 from iotpolicy.reports import (
-    KINDS,
     OUTPUT_FOLDER,
+    REPORTS,
     ReportInput,
     render_reports,
     unknown_overrides,
@@ -50,7 +50,7 @@ def report(
     kinds: list[str] = typer.Argument(
         None,
         metavar="KIND",
-        help=f"Reports to render (default all): {', '.join(KINDS)}. index.md is always written.",
+        help=f"Reports to render (default all): {', '.join(REPORTS)}. index.md is always written.",
         show_default=False,
     ),
     output_dir: Path = typer.Option(
@@ -62,10 +62,10 @@ def report(
 ) -> None:
     """Render the Markdown reports for auditors and managers, and an index.md linking them."""
     day = parse_as_of(as_of)
-    unknown = sorted(set(kinds or ()) - set(KINDS))
+    unknown = sorted(set(kinds or ()) - set(REPORTS))
     if unknown:
         raise typer.BadParameter(
-            f"unknown report {', '.join(unknown)}; choose from {', '.join(KINDS)}",
+            f"unknown report {', '.join(unknown)}; choose from {', '.join(REPORTS)}",
             param_hint="KIND",
         )
     with user_errors():
