@@ -17,6 +17,7 @@ from iotpolicy.importers.advisories import advisory_drafts, kev_drafts, match_dr
 from iotpolicy.importers.kev import parse_kev
 from iotpolicy.register import Register, load_register
 from iotpolicy.writing.snapshot import Snapshot
+from tests.cli.test_triage import SIMILAR
 from tests.conftest import edited_baseline, write_register
 from tests.support.paths import DATA
 from tests.support.realworld import CSAF, field_files
@@ -72,26 +73,9 @@ def test_the_same_revision_again_drafts_nothing(tmp_path: Path) -> None:
     assert reports[0][1].startswith("unchanged: revision ")
 
 
-SIMILAR = """\
-id: ssa-1
-vendor: siemens
-kind: vulnerability
-title: Denial of service in S7-1200 CPUs
-received_on: 2026-10-01
-affects:
-  - model: SIMATIC S7-1200 CPU 1214C
-    versions: "<4.6"
-status: open
-revision: "1.0"
-triage:
-  - device: gone-01
-    status: candidate
-    note: similar name
-"""
-
-
 def test_match_adds_and_drops_candidates(tmp_path: Path) -> None:
-    files = edited_baseline({"advisories/ssa-1.yaml": SIMILAR})
+    advisory = SIMILAR.replace("device: plc-01", "device: gone-01")
+    files = edited_baseline({"advisories/ssa-1.yaml": advisory})
     register = load_register(write_register(tmp_path / "register", files))
     drafts, updates = match_drafts(register)
     assert [u.describe() for u in updates] == [
