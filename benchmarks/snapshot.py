@@ -10,7 +10,8 @@ list`` (text, JSON), and the importers as far as they go without git (``import d
 output, standard error and the files it wrote or changed go to ``OUT/<register>/<step>.txt``.
 ``--src`` puts another copy of the package first on PYTHONPATH (a ``src`` folder, say of an older
 commit from ``git archive``). The copies live in one fixed folder, so that paths printed are the
-same from run to run: ``diff -r OUT1 OUT2`` shows every difference in behaviour.
+same from run to run: ``diff -r OUT1 OUT2`` shows every difference in behaviour. ``reconcile
+--create-planned`` writes today's date into its stubs: compare snapshots taken on the same day.
 """
 
 from __future__ import annotations
