@@ -67,12 +67,16 @@ class DeviceMatch:
         return self.method in EXACT_METHODS
 
     def describe(self) -> str:
-        """One line: device, how it matched, how sure, and whether its firmware is affected."""
-        how = f"{self.method.value}" + (
-            "" if self.exact else f", {round(self.certainty * 100)}% similar: review"
+        """One line: device, how it matched, how sure, and whether its firmware is affected (a
+        similar name only *could* be: a person decides)."""
+        how = self.method.value + (
+            "" if self.exact else f" ({round(self.certainty * 100)}%): review"
         )
         firmware = self.firmware or "unknown"
-        state = "affected" if self.affected else "not affected"
+        if self.exact:
+            state = "affected" if self.affected else "not affected"
+        else:
+            state = f"firmware {'inside' if self.affected else 'outside'} the range"
         return (
             f"{self.device} ({self.model}, firmware {firmware}): {self.product} "
             f"{self.versions} by {how}; {state}"

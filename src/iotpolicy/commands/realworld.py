@@ -599,6 +599,9 @@ def advisories_import(
             for match in matches:
                 if is_possible(match):
                     typer.echo(f"  candidate {match.describe()}")
+            for match in matches:
+                if not match.exact and not match.affected:
+                    typer.echo(f"  similar {match.describe()}: no candidate")
             if not matches:
                 typer.echo("  matches no registered device")
             for warning in warnings:
