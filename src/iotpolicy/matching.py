@@ -21,9 +21,10 @@ from iotpolicy.names import company_key, resolve_vendor
 from iotpolicy.versions import in_range
 
 CLOSE = 0.9
-"""Similarity (difflib ratio of the normalised names) from which two names are a possible match
-whatever their words (``MGate 5109`` and ``MGate 5103``)."""
+"""Similarity (difflib ratio of the normalised names) from which two names with the same numbers
+are a possible match whatever their letters (``AXIS P3245-LV`` and ``AXIS P3245-LVE``)."""
 _WORDS = re.compile(r"[a-z0-9]+")
+_NUMBERS = re.compile(r"[0-9]+")
 
 
 class MatchMethod(enum.StrEnum):
@@ -149,9 +150,11 @@ def _words(name: str) -> frozenset[str]:
 def _similarity(product: Product, model: str) -> float | None:
     """How similar the device's model is to one of the product's names, when they are a possible
     match: the words of one name (a model designation with a digit among them) are all words of
-    the other (``SIMATIC S7-1200`` and ``SIMATIC S7-1200 CPU 1214C``), or the names are
-    :data:`CLOSE`; None otherwise (``Desigo PXC4.E16`` and ``Desigo PXC64-U``, ``SIMATIC HMI
-    TP700 Comfort`` and ``SIMATIC HMI KTP700 Basic`` are other products)."""
+    the other (``SIMATIC S7-1200`` and ``SIMATIC S7-1200 CPU 1214C``), or the names hold the same
+    numbers and are :data:`CLOSE`; None otherwise: other numbers are other products (``MGate
+    5109`` and ``MGate 5103``, ``SIMATIC S7-1500`` and ``SIMATIC S7-1200``, ``Desigo PXC4.E16``
+    and ``Desigo PXC64-U``), and so are other words (``SIMATIC HMI TP700 Comfort`` and ``SIMATIC
+    HMI KTP700 Basic``)."""
     names = {product.model, product.name, product_identity(product)[0], *product.other_models}
     if product.family:
         names.add(product.family)
@@ -161,8 +164,9 @@ def _similarity(product: Product, model: str) -> float | None:
         theirs = _words(name)
         smaller = min(mine, theirs, key=len)
         nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
+        numbered = _NUMBERS.findall(model) == _NUMBERS.findall(name)
         matcher = difflib.SequenceMatcher(None, norm(model), norm(name))
-        if not nested and matcher.real_quick_ratio() < CLOSE:
+        if not nested and (not numbered or matcher.real_quick_ratio() < CLOSE):
             continue
         ratio = matcher.ratio()
         if (nested or ratio >= CLOSE) and (best is None or ratio > best):
