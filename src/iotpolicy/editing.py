@@ -46,7 +46,7 @@ from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Advisory, Device, Person, PolicyException, Segment, Vendor
 from iotpolicy.models.base import is_slug
 from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
-from iotpolicy.names import add_hint
+from iotpolicy.names import add_hint, nearest
 from iotpolicy.register import (
     FOLDERS,
     PEOPLE_FILE,
@@ -348,7 +348,11 @@ class Snapshot:
         """The valid device record ``device_id``; UsageError or Refused when there is none."""
         rel = DEVICE.file(device_id) if is_slug(device_id) else None
         if rel is None or not (self.register.root / rel).is_file():
-            raise UsageError(f"no device '{device_id}' in the register (devices/{device_id}.yaml)")
+            close = nearest(device_id, self.ids("device"))
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(
+                f"no device '{device_id}' in the register (devices/{device_id}.yaml){hint}"
+            )
         self.valid_file(rel)
         record = next((r for r in self.register.of("device") if r.file == rel), None)
         if record is None or record.model is None:
@@ -719,7 +723,7 @@ def _problems(
     fields_reported: set[str] = set()
     for path, message in draft.problems:
         dotted = ".".join(str(p) for p in path)
-        fields_reported.add(dotted)
+        fields_reported.add(_INDEXES.sub("", dotted))
         found.append((line_at(data, (*draft.base, *path)), f"{dotted}: {message}"))
     seen: set[tuple[str, str, str]] = set()
     if not draft.created:
@@ -1173,7 +1177,9 @@ def triage_target(
     rel = f"advisories/{advisory_id}.yaml"
     record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
     if record is None:
-        raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
+        close = nearest(advisory_id, snap.ids("advisory"))
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"no advisory '{advisory_id}' in the register ({rel}){hint}")
     if record.model is None:
         snap.valid_file(rel)
     return record, snap.device(device_id).model
