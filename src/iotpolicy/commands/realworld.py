@@ -861,8 +861,10 @@ def advisories_triage(
 
         words = ["advisories", "triage", advisory_id, device_id, decision.value]
         words += [*(["--register", register] if register else []), *(["--commit"] * commit)]
+        needed = {"justification"} if status is TriageStatus.NOT_AFFECTED else set()
+        fields = [replace(f, required=True) if f.key in needed else f for f in TRIAGE_FIELDS]
         _, outcome = _edit(
-            words, None, TRIAGE_FIELDS, given, root, interactive, write,
+            words, None, fields, given, root, interactive, write,
             start={"status": status.value}, check_first=False,
         )  # fmt: skip
     typer.echo(f"{outcome.message}: {outcome.file} written.")
