@@ -53,8 +53,18 @@ FOLDERS: dict[str, tuple[str, type[Model]]] = {
     "incident": ("incidents", Incident),
 }
 """Record kind -> (folder, model) for the one-file-per-record kinds."""
+_RECORD_FOLDERS = frozenset(folder for folder, _ in FOLDERS.values())
 SCHEMA_FOLDER = "schemas"
 """Folder of the register where ``iotpolicy schema`` writes ``<kind>.schema.json`` for editors."""
+
+
+def is_record_file(rel: str) -> bool:
+    """True when ``rel`` (relative to the register, ``/``-separated) is where records live:
+    policy.yaml, people.yaml or a ``.yaml`` file of a record folder."""
+    if rel in (POLICY_FILE, PEOPLE_FILE):
+        return True
+    folder, _, name = rel.partition("/")
+    return name.endswith(".yaml") and "/" not in name and folder in _RECORD_FOLDERS
 
 
 def schema_comment(rel: str) -> str:

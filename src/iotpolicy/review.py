@@ -43,7 +43,7 @@ from iotpolicy.history import HistoryEntry, RecordChange, read_history
 from iotpolicy.models import Policy, Revision
 from iotpolicy.models.enums import ChangeKind, Status
 from iotpolicy.models.enums import Trigger as TriggerKind
-from iotpolicy.register import POLICY_FILE, Register, load_register
+from iotpolicy.register import POLICY_FILE, Register, is_record_file, load_register
 from iotpolicy.reports import OUTPUT_FOLDER
 from iotpolicy.reports.templating import render_report
 from iotpolicy.reports.views import ReportInput, common
@@ -281,7 +281,11 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
             )
         entries = read_history(root, since=base)
         changes = _changes_from_git(ctx, entries)
-        uncommitted = tuple(uncommitted_files(root, ignore=(LOCK_FILE, OUTPUT_FOLDER)))
+        uncommitted = tuple(
+            rel
+            for rel in uncommitted_files(root, ignore=(LOCK_FILE, OUTPUT_FOLDER))
+            if is_record_file(rel)
+        )
     _add_exception_windows(ctx, revision.date, changes)
     changes["device_types"] = _new_types(ctx, revision.date, changes, git=not no_git)
     in_use = sorted(
