@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -143,8 +144,25 @@ def _other_part(product: Product, device: Device) -> bool:
     return bool(device.part_number and numbers)
 
 
-def _words(name: str) -> frozenset[str]:
-    return frozenset(_WORDS.findall(name.lower()))
+@functools.lru_cache(maxsize=8192)
+def _name_facts(name: str) -> tuple[str, frozenset[str], tuple[str, ...]]:
+    """A name as compared: normalised, its words, its numbers."""
+    return norm(name), frozenset(_WORDS.findall(name.lower())), tuple(_NUMBERS.findall(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _similar_names(model: str, name: str) -> float | None:
+    """The similarity of two names when they are a possible match (see :func:`_similarity`),
+    else None. Cached: advisories repeat product names, registers repeat models."""
+    model_norm, mine, model_numbers = _name_facts(model)
+    name_norm, theirs, name_numbers = _name_facts(name)
+    smaller = min(mine, theirs, key=len)
+    nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
+    matcher = difflib.SequenceMatcher(None, model_norm, name_norm)
+    if not nested and (model_numbers != name_numbers or matcher.real_quick_ratio() < CLOSE):
+        return None
+    ratio = matcher.ratio()
+    return ratio if nested or ratio >= CLOSE else None
 
 
 def _similarity(product: Product, model: str) -> float | None:
@@ -158,20 +176,8 @@ def _similarity(product: Product, model: str) -> float | None:
     names = {product.model, product.name, product_identity(product)[0], *product.other_models}
     if product.family:
         names.add(product.family)
-    mine = _words(model)
-    best: float | None = None
-    for name in names:
-        theirs = _words(name)
-        smaller = min(mine, theirs, key=len)
-        nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
-        numbered = _NUMBERS.findall(model) == _NUMBERS.findall(name)
-        matcher = difflib.SequenceMatcher(None, norm(model), norm(name))
-        if not nested and (not numbered or matcher.real_quick_ratio() < CLOSE):
-            continue
-        ratio = matcher.ratio()
-        if (nested or ratio >= CLOSE) and (best is None or ratio > best):
-            best = ratio
-    return best
+    ratios = [r for name in names if (r := _similar_names(model, name)) is not None]
+    return max(ratios) if ratios else None
 
 
 def match_devices(
