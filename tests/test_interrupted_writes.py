@@ -74,8 +74,8 @@ def pause(what):
     test aims at lasts until its signal comes."""
     PAUSES[what] = PAUSES.get(what, 0) + 1
     aimed = what == AIM and PAUSES[what] == AIM_TIMES
-    say(what)
-    try:
+    try:  # the pause begins when it is announced: a signal right after the line is inside it
+        say(what)
         time.sleep(AIMED_PAUSE if aimed else PAUSE)
     except BaseException:
         say(f"interrupted-in-{what}")
