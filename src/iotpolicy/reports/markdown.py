@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from iotpolicy.escaping import visible
 from iotpolicy.secrets import may_hold_secret, scan_text
 
 REDACTED = "(redacted)"
@@ -60,9 +61,10 @@ def looks_secret(text: str) -> bool:
 
 
 def md(value: Any) -> Safe:
-    """``value`` as literal Markdown text, on one line: entities for ``& < >``, backslashes
-    before `` ` * _ [ ] # | ~ $ \\``, line breaks as ``<br>``, and a line-opening ``-``, ``+``,
-    ``=`` or ``1.`` escaped."""
+    """``value`` as literal Markdown text, on one line: control characters made visible
+    (:func:`iotpolicy.escaping.visible`), entities for ``& < >``, backslashes before
+    `` ` * _ [ ] # | ~ $ \\``, line breaks as ``<br>``, and a line-opening ``-``, ``+``, ``=`` or
+    ``1.`` escaped."""
     if isinstance(value, Safe):
         return value
     return _escaped(plain(value))
@@ -73,7 +75,7 @@ def _escaped(text: str) -> Safe:
     """:func:`md` of a text (cached: reports repeat the same types, names and dates often)."""
     if looks_secret(text):
         return Safe(REDACTED)
-    lines = [line.strip().translate(_MARKDOWN) for line in text.splitlines()] or [""]
+    lines = [line.strip().translate(_MARKDOWN) for line in visible(text).splitlines()] or [""]
     return Safe("<br>".join(_BLOCK_START.sub(_escape_start, line, count=1) for line in lines))
 
 
@@ -112,7 +114,7 @@ def mermaid(value: Any) -> Safe:
     so no value can close the label, the diagram's code fence or add a directive."""
     if isinstance(value, Safe):
         return value
-    text = " ".join(plain(value).split())
+    text = " ".join(visible(plain(value)).split())
     if looks_secret(text):
         text = REDACTED
     return Safe("".join(c if c.isalnum() or c in _MERMAID_KEEP else f"#{ord(c)};" for c in text))
