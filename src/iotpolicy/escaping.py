@@ -12,6 +12,7 @@ This module imports nothing else of the package.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u2028-\u202e\u2060-\u2069\ufeff"
@@ -46,3 +47,14 @@ def one_line(text: str) -> str:
     """:func:`visible` text on one line: each run of white space (line breaks included) becomes
     one space, and the ends are trimmed."""
     return " ".join(visible(text).split())
+
+
+def visible_strings(node: Any) -> Any:
+    """A JSON-like document with every string in it (keys too) passed through :func:`visible`."""
+    if isinstance(node, str):
+        return visible(node)
+    if isinstance(node, dict):
+        return {visible(str(key)): visible_strings(value) for key, value in node.items()}
+    if isinstance(node, list | tuple):
+        return [visible_strings(value) for value in node]
+    return node

@@ -42,6 +42,7 @@ from datetime import date
 from typing import Any
 
 from iotpolicy import __version__
+from iotpolicy.escaping import one_line, visible_strings
 from iotpolicy.findings import CheckResult
 from iotpolicy.formats.doctext import markdown_text
 from iotpolicy.models import Device, Policy, PolicyException
@@ -69,7 +70,7 @@ def render_oscal(
     """The assessment-results document (with ``plan``: the assessment plan) as indented JSON
     with a final newline."""
     builder = _Builder(register, result, strict)
-    document = builder.plan() if plan else builder.document()
+    document = visible_strings(builder.plan() if plan else builder.document())
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -100,7 +101,7 @@ def timestamp(day: date, end_of_day: bool = False) -> str:
 
 def prop(name: str, value: object, standard: bool = False) -> Json | None:
     """An OSCAL property (in our namespace unless ``standard``); None for an empty value."""
-    text = " ".join(str(value).split()) if value is not None else ""
+    text = one_line(str(value)) if value is not None else ""
     if not text:
         return None
     entry: Json = {"name": name, "value": text}

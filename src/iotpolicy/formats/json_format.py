@@ -5,22 +5,11 @@ written as its escape)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from iotpolicy.escaping import visible
+from iotpolicy.escaping import visible_strings
 from iotpolicy.findings import CheckResult
 
 
 def render_json(result: CheckResult) -> str:
     """The result as an indented JSON document with a final newline."""
-    return json.dumps(_visible(result.to_dict()), indent=2, ensure_ascii=False) + "\n"
-
-
-def _visible(node: Any) -> Any:
-    if isinstance(node, str):
-        return visible(node)
-    if isinstance(node, dict):
-        return {key: _visible(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_visible(value) for value in node]
-    return node
+    return json.dumps(visible_strings(result.to_dict()), indent=2, ensure_ascii=False) + "\n"

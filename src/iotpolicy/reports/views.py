@@ -665,9 +665,7 @@ def network(data: ReportInput) -> dict[str, Any]:
     }
 
 
-def _site_groups(
-    segments: list[Segment], nodes: dict[str, Node], ids: NodeIds
-) -> list[SiteGroup]:
+def _site_groups(segments: list[Segment], nodes: dict[str, Node], ids: NodeIds) -> list[SiteGroup]:
     """The zones of each site (sites by name, then segments without a site); one group with an
     empty ``site`` when the segments name at most one site."""
     by_site: dict[str | None, list[Segment]] = defaultdict(list)
