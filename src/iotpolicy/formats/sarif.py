@@ -204,13 +204,17 @@ def _result(f: Located, base: str, rule_index: int) -> dict[str, Any]:
 
 
 def message_text(f: Located) -> str:
-    """``subject: message``; a message with a lead (FW-002's ``known exploited ..., CVSS 9.8``)
-    puts the lead first: ``LEAD: subject: the rest``."""
+    """``subject: message``, after what makes the finding urgent when its properties say so
+    (FW-002): ``known exploited (CISA KEV, due ...), CVSS 9.8: subject: firmware ...`` (the
+    message's own lead, the known-exploited label, moves before the subject)."""
     subject, message = f.record["subject"], f.record["message"]
-    lead = f.properties.get("lead")
+    lead, cvss = f.properties.get("lead"), f.properties.get("cvss")
     if lead and message.startswith(f"{lead}: "):
-        return f"{lead}: {subject}: {message.removeprefix(f'{lead}: ')}"
-    return f"{subject}: {message}"
+        message = message.removeprefix(f"{lead}: ")
+    else:
+        lead = None
+    front = ", ".join(part for part in (lead, cvss is not None and f"CVSS {cvss:.1f}") if part)
+    return f"{front}: {subject}: {message}" if front else f"{subject}: {message}"
 
 
 def pascal_case(title: str) -> str:

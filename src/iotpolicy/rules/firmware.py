@@ -77,8 +77,7 @@ def fw_002(ctx: Context) -> Iterator[Violation]:
     wildcards) or the same CPE, firmware version inside the entry's ``versions``, and no current
     ``triage`` decision of the advisory marks the device ``not-affected``; or a current decision
     marks it ``affected``. A decision is current while the device's firmware and the advisory's
-    revision are those it was made for. The message leads with what makes it urgent: a
-    known-exploited advisory (CISA KEV) first, then the highest CVSS score of the advisories.
+    revision are those it was made for. A known-exploited advisory (CISA KEV) is named first.
 
     Passes: firmware 4.5.2 and an advisory for ``<4.5.2``. Fails: firmware 4.5.0 with that advisory.
     """
@@ -95,37 +94,33 @@ def fw_002(ctx: Context) -> Iterator[Violation]:
         found.sort(key=lambda a: a.id)
         failures = Failures(record)
         version = record.model.firmware.version if record.model.firmware else None
-        lead, properties = _exposure(found)
+        exploited = known_exploited_label(found)
         failures.add(
             ("firmware", "version"),
-            (f"{lead}: " if lead else "")
+            (f"{exploited}: " if exploited else "")
             + f"firmware {version or 'of unknown version'} is affected by open advisory "
             + ", ".join(a.id for a in found),
         )
         violation = failures.violation()
         if violation is not None:
-            yield replace(violation, properties=properties)
+            yield replace(violation, properties=_exposure(found, exploited))
 
 
-def _exposure(found: list[Advisory]) -> tuple[str, tuple[tuple[str, Any], ...]]:
-    """What FW-002's message leads with (``known exploited (CISA KEV, due ...), CVSS 9.8``, as
-    far as known) and the finding's properties: the advisories, the highest ``cvss``, whether any
-    is known exploited and the earliest CISA due date."""
-    exploited = known_exploited_label(found)
+def _exposure(found: list[Advisory], exploited: str | None) -> tuple[tuple[str, Any], ...]:
+    """FW-002's properties for the machine formats: the advisories, their highest ``cvss``,
+    whether any is known exploited, the earliest CISA due date, and the ``lead`` the message
+    starts with (the known-exploited label)."""
     scores = [a.cvss for a in found if a.cvss is not None]
-    cvss = max(scores) if scores else None
     dues = sorted(k.due_date for a in found for k in a.known_exploited if k.due_date)
-    score = f"CVSS {cvss:.1f}" if cvss is not None else None
-    lead = ", ".join(part for part in (exploited, score) if part)
     properties: list[tuple[str, Any]] = [("advisories", tuple(a.id for a in found))]
-    if cvss is not None:
-        properties.append(("cvss", cvss))
+    if scores:
+        properties.append(("cvss", max(scores)))
     properties.append(("knownExploited", exploited is not None))
     if dues:
         properties.append(("kevDueDate", dues[0].isoformat()))
-    if lead:
-        properties.append(("lead", lead))
-    return lead, tuple(properties)
+    if exploited:
+        properties.append(("lead", exploited))
+    return tuple(properties)
 
 
 @rule(
