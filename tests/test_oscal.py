@@ -311,40 +311,31 @@ def plan_schema() -> dict[str, Any]:
     with it (metadata, import-ssp, activities, tasks, subjects, reviewed controls, back matter):
     the plan's own schema is not on this machine, its parts are."""
     schema: dict[str, Any] = json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8"))
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#assembly_oscal-{name}"}
+
+    def array(name: str) -> dict[str, Any]:
+        return {"type": "array", "minItems": 1, "items": ref(name)}
+
     plan = {
         "type": "object",
         "properties": {
             "uuid": {"$ref": "#/definitions/UUIDDatatype"},
-            "metadata": {"$ref": "#assembly_oscal-metadata_metadata"},
-            "import-ssp": {"$ref": "#assembly_oscal-assessment-common_import-ssp"},
+            "metadata": ref("metadata_metadata"),
+            "import-ssp": ref("assessment-common_import-ssp"),
             "local-definitions": {
                 "type": "object",
                 "properties": {
-                    "components": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {"$ref": "#assembly_oscal-implementation-common_system-component"},
-                    },
-                    "activities": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {"$ref": "#assembly_oscal-assessment-common_activity"},
-                    },
+                    "components": array("implementation-common_system-component"),
+                    "activities": array("assessment-common_activity"),
                 },
                 "additionalProperties": False,
             },
-            "reviewed-controls": {"$ref": "#assembly_oscal-assessment-common_reviewed-controls"},
-            "assessment-subjects": {
-                "type": "array",
-                "minItems": 1,
-                "items": {"$ref": "#assembly_oscal-assessment-common_assessment-subject"},
-            },
-            "tasks": {
-                "type": "array",
-                "minItems": 1,
-                "items": {"$ref": "#assembly_oscal-assessment-common_task"},
-            },
-            "back-matter": {"$ref": "#assembly_oscal-metadata_back-matter"},
+            "reviewed-controls": ref("assessment-common_reviewed-controls"),
+            "assessment-subjects": array("assessment-common_assessment-subject"),
+            "tasks": array("assessment-common_task"),
+            "back-matter": ref("metadata_back-matter"),
         },
         "required": ["uuid", "metadata", "import-ssp", "reviewed-controls"],
         "additionalProperties": False,
