@@ -8,9 +8,11 @@ Without them these tests are skipped, except in CI (``CI`` set), where they fail
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -261,3 +263,61 @@ def test_mermaids_parser_rejects_what_is_not_mermaid(tmp_path: Path) -> None:
     broken.write_text('```mermaid\nflowchart LR\n  a["open --> b\n```\n', encoding="utf-8")
     [record] = mermaid_parse(broken)
     assert not record["ok"] and "Parse error" in record["error"]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_labels(markdown: Path, tmp_path: Path) -> tuple[list[str], str]:
+    """The node and edge labels a browser shows for the Mermaid picture of ``markdown`` (headless
+    Chromium running the Mermaid the tests pin), and the drawn SVG."""
+    diagram = mermaid_lines(markdown.read_text(encoding="utf-8"))
+    script = (NODE / "node_modules" / "mermaid" / "dist" / "mermaid.min.js").as_uri()
+    page = tmp_path / "picture.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+        f'<pre class="mermaid">{html.escape(chr(10).join(diagram))}</pre>'
+        f'<script src="{script}"></script>'
+        '<script>mermaid.initialize({startOnLoad: true, securityLevel: "strict"});</script>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    svg = done.stdout.split("<svg", 1)[-1].split("</svg>", 1)[0]
+    assert "Syntax error" not in svg, svg[:500]
+    label = r'<span[^>]*\bclass="[^"]*\b(?:nodeLabel|edgeLabel)\b[^"]*"[^>]*>(.*?)</span>'
+    spans = re.findall(label, svg, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", span)) for span in spans], svg
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium to draw the picture with")
+def test_a_browser_shows_every_label_of_a_hostile_picture_as_written(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Mermaid reads a label holding ``<br>`` as HTML and then ``_x_`` as emphasis: the labels
+    are one line, so what a reader sees is the text as written, markup and all."""
+    from tests.test_reports_escaping import HOSTILE, UNKNOWN_TARGET, hostile_edits
+
+    root = write_register(tmp_path / "hostile", edited_baseline(hostile_edits()))
+    network = report(cli, root, tmp_path / "reports") / "network.md"
+    labels, svg = browser_labels(network, tmp_path)
+    name = " ".join(HOSTILE.split())
+    assert f"{name} (ot-line1, 10.20.1.0/24, VLAN 120)" in labels
+    assert f"UNKNOWN TARGET: {UNKNOWN_TARGET} (not a segment)" in labels
+    assert "FORBIDDEN: modbus 502/tcp" in labels
+    for element in ("<em", "<strong", "<a ", "<script", "<b>", "<code"):
+        assert element not in svg, element

@@ -53,9 +53,9 @@ end the link or the table cell."""
 _BLOCK_START = re.compile(r"^(?:([-+])(?=\s|$)|(\d{1,9})([.)])(?=\s|$)|([=-])(?=[=-]*\s*$))")
 """What would open a list item, an ordered list item, a setext underline or a thematic break if
 a value began a line (``- x``, ``1. x``, ``===``, ``---``); ``1.1`` or ``-5`` open nothing."""
-_MERMAID_KEEP = frozenset(" -_.,:/()+'")
+_MERMAID_KEEP = frozenset(" -.,:/()+'")
 """Punctuation kept as it is in Mermaid labels; everything else but letters and digits becomes
-an entity code."""
+an entity code (``_`` too: Mermaid would read ``_x_`` as emphasis)."""
 
 
 class Safe(str):
@@ -137,7 +137,7 @@ def finalize(value: Any) -> str:
 
 def mermaid(value: Any) -> Safe:
     """``value`` as the text of a quoted Mermaid label: one line, letters, digits, spaces and
-    ``-_.,:/()+'`` as they are, every other character as an entity code (``#34;`` for ``"``),
+    ``-.,:/()+'`` as they are, every other character as an entity code (``#34;`` for ``"``),
     so no value can close the label, the diagram's code fence or add a directive."""
     if isinstance(value, Safe):
         return value
