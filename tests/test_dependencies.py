@@ -33,8 +33,10 @@ def imported_modules(folders: Iterable[Path]) -> dict[str, str]:
     imports, wherever they stand), each with the first file and line importing it."""
     found: dict[str, str] = {}
     for folder in folders:
-        local = LOCAL | {p.stem for p in folder.rglob("*.py")}
-        for path in sorted(folder.rglob("*.py")):
+        # tests/node/node_modules is npm's tree (Node test tools), not Python of ours.
+        files = [p for p in folder.rglob("*.py") if "node_modules" not in p.parts]
+        local = LOCAL | {p.stem for p in files}
+        for path in sorted(files):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]

@@ -8,7 +8,10 @@ compared.
 
 The schemas describe what an editor sees: YAML 1.2, where an unquoted ``2024-03-12`` is a string
 (``"format": "date"``) and ``yes`` is not a boolean. They are as strict as the models about keys
-(no unknown key) and types; the cross-record rules (REG-002 onwards) stay with ``iotpolicy check``.
+(no unknown key) and types, and a record's ``id`` carries the slug pattern (:data:`SLUG_PATTERN`);
+the cross-record rules (REG-002 onwards) stay with ``iotpolicy check``, which also reports a bad
+id in its own words. Each property's description is its field's (``Field(description=...)`` or
+the attribute's docstring).
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ from iotpolicy.yamlio import atomic_write_text
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """``$schema`` of every generated schema."""
+SLUG_PATTERN = (
+    r"^(?!(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\.|$))[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9_-])?$"
+)
+"""register.md's slug as a JSON Schema (ECMA-262) pattern: ``^[a-z0-9][a-z0-9._-]{0,62}$``, not
+ending in ``.``, and not a name Windows reserves (``con``, ``prn``, ``aux``, ``nul``,
+``com1``-``com9``, ``lpt1``-``lpt9``), with or without an extension."""
 
 KINDS: dict[str, tuple[str, str]] = {
     "policy": (
@@ -81,6 +90,7 @@ def kind_schema(kind: str) -> dict[str, Any]:
     title, description = KINDS[kind]
     if kind == "people":
         person = _model_schema(Person)
+        _slug_id(person)
         defs = person.pop("$defs", {})
         defs["Person"] = person
         body: dict[str, Any] = {"type": "array", "items": {"$ref": "#/$defs/Person"}}
@@ -88,6 +98,7 @@ def kind_schema(kind: str) -> dict[str, Any]:
     else:
         model: type[BaseModel] = Policy if kind == "policy" else FOLDERS[kind][1]
         body = _model_schema(model)
+        _slug_id(body)
     return {
         **body,
         "$schema": DIALECT,
@@ -127,6 +138,13 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="validation")
     _add_titles(schema)
     return schema
+
+
+def _slug_id(schema: dict[str, Any]) -> None:
+    """Give the record's ``id`` property (when it has one) the slug pattern."""
+    field = schema.get("properties", {}).get("id")
+    if isinstance(field, dict):
+        field["pattern"] = SLUG_PATTERN
 
 
 def _add_titles(node: Any) -> None:
