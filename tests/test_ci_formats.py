@@ -31,8 +31,8 @@ from tests.conftest import DELETE, Run, edited_baseline, write_register
 
 AS_OF = "2026-11-25"
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
-"""The consumers' schemas (shared/schemas beside the checkout): junit-10.xsd, GitLab's."""
+SCHEMAS = Path(__file__).resolve().parent / "data" / "schemas"
+"""The consumers' schemas, copied from the shared ones (see its README): JUnit, GitLab."""
 CI_FORMATS = ["sarif", "junit", "github", "gitlab"]
 PREFIX = "compliance/register"
 """Where the register sits inside the temporary repository."""

@@ -280,7 +280,7 @@ def test_secrets_never_reach_the_export(
         load(json.loads(run.stdout))
 
 
-SCHEMAS = ROOT.parent / "shared" / "schemas"
+SCHEMAS = ROOT / "tests" / "data" / "schemas"
 RESULTS_SCHEMA = SCHEMAS / "oscal_assessment-results_schema-1.1.2.json"
 
 
