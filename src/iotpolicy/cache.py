@@ -37,7 +37,7 @@ from iotpolicy.rules import RULES
 
 CACHE_FOLDER = ".iotpolicy-cache"
 CACHE_FILE = "check.json"
-FORMAT = 3
+FORMAT = 4
 RACY_NS = 2_000_000_000
 """Files modified this close to the cache's writing keep no stamp: read again next time."""
 
@@ -192,12 +192,25 @@ def _facts_from_json(values: list[Any], rel: str) -> DeviceFacts:
 
 
 def _finding_to_json(finding: Finding) -> list[Any]:
-    return [finding.rule, finding.severity.value, finding.subject, finding.line, finding.message]
+    properties = [[name, value] for name, value in finding.properties]
+    return [
+        finding.rule,
+        finding.severity.value,
+        finding.subject,
+        finding.line,
+        finding.message,
+        properties,
+    ]
 
 
 def _finding_from_json(values: list[Any], rel: str) -> Finding:
     """A finding as cached, about the file ``rel``; ValueError when it is not one."""
-    rule, severity, subject, line, message = values
+    rule, severity, subject, line, message, properties = values
     if not (isinstance(subject, str) and isinstance(message, str) and type(line) is int):
         raise ValueError("finding of another shape")
-    return Finding(rule, Severity(severity), subject, rel, line, message, RULES[rule].controls)
+    pairs = tuple(
+        (name, tuple(value) if isinstance(value, list) else value) for name, value in properties
+    )
+    return Finding(
+        rule, Severity(severity), subject, rel, line, message, RULES[rule].controls, None, pairs
+    )

@@ -60,6 +60,7 @@ def evaluate(
                     line=violation.line,
                     message=violation.message,
                     controls=rule.controls,
+                    properties=violation.properties,
                 )
             )
     selected = {rule.id for rule in rules}

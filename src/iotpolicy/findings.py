@@ -38,6 +38,10 @@ class Finding:
     """Framework references, one per entry (``NIST AC-3``)."""
     suppressed_by: str | None = None
     """Id of the valid exception that suppresses it, or None."""
+    properties: tuple[tuple[str, Any], ...] = ()
+    """Facts beyond the message that machine formats carry as they are, as (name, value) pairs
+    (FW-002: the advisories' ``cvss`` and known-exploited status). Not part of the JSON
+    contract."""
 
     def __post_init__(self) -> None:
         if self.line < 1:

@@ -11,7 +11,7 @@ import contextlib
 import gc
 import ipaddress
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
@@ -317,44 +317,56 @@ def _add_record_file(register: Register, kind: str, rel: str, parsed: Parsed | N
 
 def with_file(register: Register, rel: str, text: str) -> Register:
     """A copy of ``register`` in which the file ``rel`` (relative, ``/``-separated) holds
-    ``text``; nothing is written. The editing commands check a change this way, with exactly
-    the reading and validation ``check`` uses, before they write it."""
+    ``text``; nothing is written (see :func:`with_files`)."""
+    return with_files(register, {rel: text})
+
+
+def with_files(register: Register, files: Mapping[str, str]) -> Register:
+    """A copy of ``register`` in which each file of ``files`` (relative path -> text) holds that
+    text; nothing is written. The editing commands check a change this way, with exactly the
+    reading and validation ``check`` uses, before they write it. One copy for all the files, so
+    an import of N rows costs time linear in N."""
+    changed = set(files)
     copy = Register(
         root=register.root,
         policy=register.policy,
         people=list(register.people),
         records={
-            kind: [r for r in records if r.file != rel]
+            kind: [r for r in records if r.file not in changed]
             for kind, records in register.records.items()
         },
-        problems=[p for p in register.problems if p.file != rel],
-        texts={**register.texts, rel: text},
+        problems=[p for p in register.problems if p.file not in changed],
+        texts={**register.texts, **files},
         device_files=register.device_files,
         unreadable={kind: set(stems) for kind, stems in register.unreadable.items()},
     )
-    read = parse_text(text)
-    subject = file_subject(rel, read.data)
-    copy.problems.extend(Problem(rel, p.line, subject, p.message) for p in read.problems)
-    parsed = read if read.data is not None else None
-    if rel == POLICY_FILE:
-        copy.policy = None
-        if parsed is not None:
-            copy.policy = _record(
-                copy, "policy", rel, parsed.data, Policy, "policy", _refused(parsed)
-            )
-    elif rel == PEOPLE_FILE:
-        copy.people = []
-        if parsed is not None:
-            _load_people(copy, parsed)
-    else:
+    known: dict[str, set[str]] = {}
+    for rel, text in files.items():
+        read = parse_text(text)
+        subject = file_subject(rel, read.data)
+        copy.problems.extend(Problem(rel, p.line, subject, p.message) for p in read.problems)
+        parsed = read if read.data is not None else None
+        if rel == POLICY_FILE:
+            copy.policy = None
+            if parsed is not None:
+                copy.policy = _record(
+                    copy, "policy", rel, parsed.data, Policy, "policy", _refused(parsed)
+                )
+            continue
+        if rel == PEOPLE_FILE:
+            copy.people = []
+            if parsed is not None:
+                _load_people(copy, parsed)
+            continue
         folder, name = rel.split("/", 1)
         kind = next(k.name for k in folder_kinds() if k.folder == folder)
         stem = name.removesuffix(".yaml")
-        known = {r.file for r in register.of(kind)} | {
-            f"{folder}/{s}.yaml" for s in register.unreadable.get(kind, set())
-        }
+        if kind not in known:
+            known[kind] = {r.file for r in register.of(kind)} | {
+                f"{folder}/{s}.yaml" for s in register.unreadable.get(kind, set())
+            }
         copy.unreadable.get(kind, set()).discard(stem)
-        if kind == "device" and rel not in known:
+        if kind == "device" and rel not in known[kind]:
             copy.device_files += 1
         _add_record_file(copy, kind, rel, parsed)
     return copy

@@ -8,7 +8,10 @@ compared.
 
 The schemas describe what an editor sees: YAML 1.2, where an unquoted ``2024-03-12`` is a string
 (``"format": "date"``) and ``yes`` is not a boolean. They are as strict as the models about keys
-(no unknown key) and types; the cross-record rules (REG-002 onwards) stay with ``iotpolicy check``.
+(no unknown key) and types, and a record's ``id`` carries the slug pattern (:data:`SLUG_PATTERN`);
+the cross-record rules (REG-002 onwards) stay with ``iotpolicy check``, which also reports a bad
+id in its own words. Each property's description is its field's (``Field(description=...)`` or
+the attribute's docstring).
 """
 
 from __future__ import annotations
@@ -25,6 +28,12 @@ from iotpolicy.project import SCHEMA_BASE_URL
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 """``$schema`` of every generated schema."""
+SLUG_PATTERN = (
+    r"^(?!(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\.|$))[a-z0-9](?:[a-z0-9._-]{0,61}[a-z0-9_-])?$"
+)
+"""register.md's slug as a JSON Schema (ECMA-262) pattern: ``^[a-z0-9][a-z0-9._-]{0,62}$``, not
+ending in ``.``, and not a name Windows reserves (``con``, ``prn``, ``aux``, ``nul``,
+``com1``-``com9``, ``lpt1``-``lpt9``), with or without an extension."""
 
 
 def schema_file(name: str) -> str:
@@ -37,6 +46,7 @@ def kind_schema(kind: RecordKind) -> dict[str, Any]:
     the schema of the list."""
     if kind.file is not None and kind.has_ids:
         item = _model_schema(kind.model)
+        _slug_id(item)
         defs = item.pop("$defs", {})
         defs[kind.model.__name__] = item
         body: dict[str, Any] = {
@@ -46,6 +56,8 @@ def kind_schema(kind: RecordKind) -> dict[str, Any]:
         body["$defs"] = defs
     else:
         body = _model_schema(kind.model)
+        if kind.has_ids:
+            _slug_id(body)
     return {
         **body,
         "$schema": DIALECT,
@@ -85,6 +97,13 @@ def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(mode="validation")
     _add_titles(schema)
     return schema
+
+
+def _slug_id(schema: dict[str, Any]) -> None:
+    """Give the record's ``id`` property (when it has one) the slug pattern."""
+    field = schema.get("properties", {}).get("id")
+    if isinstance(field, dict):
+        field["pattern"] = SLUG_PATTERN
 
 
 def _add_titles(node: Any) -> None:

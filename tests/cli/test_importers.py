@@ -448,12 +448,13 @@ def test_advisories_import_feeds_fw_002(cli: CLI, reg: Path) -> None:
         "  matches gw-02 (MGate MB3170, firmware 4.4): MGate MB3170 Series <V4.5 by CPE; affected"
         in lines
     )
-    assert any(line.startswith("  candidate gw-03 (MGate 5109") for line in lines)
+    assert any(line.startswith("  candidate gw-03 (MGate 5103-T") for line in lines)
     assert _advisory(reg, "mpsa-249901")["triage"] == [
         {
             "device": "gw-03",
             "status": "candidate",
-            "note": "possible match: model 'MGate 5109' is 90% similar to 'MGate 5103' >=2.0,<2.3",
+            "note": "possible match: model 'MGate 5103-T' is 91% similar to 'MGate 5103' "
+            ">=2.0,<2.3",
         }
     ]
     record = _advisory(reg, "icsa-24-289-02")

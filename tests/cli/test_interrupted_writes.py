@@ -12,8 +12,9 @@ To keep the suite fast, the killed processes are forked from a *zygote*: one Pyt
 imports iotpolicy once, then forks a child per round. To hit the write window reliably, the zygote
 pauses :data:`PAUSE` seconds once a temporary file is created (as when ``open`` blocks in the
 kernel) and before a file is synced (written and flushed, not renamed yet), and tells the test
-when each pause begins; some rounds aim at those pauses, the others land where their seeded
-delay puts them.
+when each pause begins; some rounds aim at those pauses (the aimed one lasts until the signal
+comes, up to :data:`AIMED_PAUSE` seconds, so a loaded machine cannot make the test miss it), the
+others land where their seeded delay puts them.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ REL = f"devices/{DEVICE}.yaml"
 PAUSE = 0.05
 """Seconds the zygote's children pause on creating and on syncing a temporary file: the write
 window made wide."""
+AIMED_PAUSE = 20.0
+"""Seconds a child waits at the pause a round aims at: the signal ends it long before."""
 
 ZYGOTE = r'''
 import json, os, signal, stat, sys, time, traceback
@@ -59,8 +62,9 @@ from iotpolicy.writing import draft as editing
 from iotpolicy.cli import load_commands, main
 
 app = load_commands(["record-change"])
-DEVICE, PAUSE = sys.argv[1], float(sys.argv[2])
+DEVICE, PAUSE, AIMED_PAUSE = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 PROTO = 1  # where the protocol lines go (the pipe to the test)
+AIM, AIM_TIMES, PAUSES = "", 0, {}  # the pause this child is aimed at (its AIM_TIMES-th one)
 real_open, real_fsync, real_lock = os.open, os.fsync, editing.register_lock
 
 
@@ -69,10 +73,13 @@ def say(text):
 
 
 def pause(what):
-    """Pause, telling the test when the pause begins and when a signal ends it."""
-    say(what)
-    try:
-        time.sleep(PAUSE)
+    """Pause, telling the test when the pause begins and when a signal ends it; the pause the
+    test aims at lasts until its signal comes."""
+    PAUSES[what] = PAUSES.get(what, 0) + 1
+    aimed = what == AIM and PAUSES[what] == AIM_TIMES
+    try:  # the pause begins when it is announced: a signal right after the line is inside it
+        say(what)
+        time.sleep(AIMED_PAUSE if aimed else PAUSE)
     except BaseException:
         say(f"interrupted-in-{what}")
         raise
@@ -150,7 +157,8 @@ while True:
     line = sys.stdin.readline()
     if not line:
         break
-    mode, *args = json.loads(line)
+    mode, AIM, times, *args = json.loads(line)
+    AIM_TIMES = int(times)
     pid = os.fork()
     if pid == 0:
         code = 3
@@ -173,7 +181,7 @@ class Zygote:
     def __init__(self, workdir: Path) -> None:
         self.stderr = (workdir / "zygote.err").open("w+b")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", ZYGOTE, DEVICE, str(PAUSE)],
+            [sys.executable, "-c", ZYGOTE, DEVICE, str(PAUSE), str(AIMED_PAUSE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,
@@ -202,9 +210,12 @@ class Zygote:
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps([str(w) for w in words]).encode() + b"\n")
 
-    def start(self, *words: object) -> tuple[int, list[str]]:
-        """Fork a child running ``words``; its pid and the lines seen before the pid."""
-        self.send(*words)
+    def start(
+        self, mode: str, *words: object, aim: str = "", times: int = 1
+    ) -> tuple[int, list[str]]:
+        """Fork a child running ``mode`` with ``words``, aimed at its ``times``-th ``aim`` pause
+        (``created`` or ``fsync``; none when empty); its pid and the lines seen before the pid."""
+        self.send(mode, aim, times, *words)
         seen: list[str] = []
         while not (line := self.line()).startswith("pid "):
             seen.append(line)
@@ -325,10 +336,11 @@ def test_sigkill_at_any_moment_leaves_a_complete_file_and_a_free_lock(
     hits = 0
     for round_ in range(28):
         tag = f"kill{round_}"
-        pid, seen = zygote.start("loop", register, tag)
-        if round_ % 4 in (1, 3):  # in the write window of the 1st or 2nd write
-            aim = "created" if round_ % 4 == 1 else "fsync"
-            zygote.until(aim, seen, times=round_ // 4 % 2 + 1)
+        aim = {1: "created", 3: "fsync"}.get(round_ % 4, "")  # the 1st or 2nd write's window
+        times = round_ // 4 % 2 + 1
+        pid, seen = zygote.start("loop", register, tag, aim=aim, times=times)
+        if aim:
+            zygote.until(aim, seen, times=times)
         else:
             time.sleep(rng.uniform(0.0, 0.3))
         os.kill(pid, signal.SIGKILL)
@@ -376,10 +388,11 @@ def test_ctrl_c_at_any_moment_of_the_command_is_clean(
     for round_ in range(16):
         tag = f"ctrl-c {round_}"
         out, err = tmp_path / f"out{round_}", tmp_path / f"err{round_}"
-        pid, seen = zygote.start("main", register, tag, out, err)
+        aim = {1: "created", 3: "fsync"}.get(round_ % 4, "")
+        pid, seen = zygote.start("main", register, tag, out, err, aim=aim)
         zygote.until("locked", seen)
-        if round_ % 4 in (1, 3):
-            zygote.until("created" if round_ % 4 == 1 else "fsync", seen)
+        if aim:
+            zygote.until(aim, seen)
         else:
             time.sleep(rng.uniform(0.0, 0.16))
         os.kill(pid, signal.SIGINT)

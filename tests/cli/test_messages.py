@@ -140,6 +140,23 @@ def test_no_pydantic_prefix_reaches_a_user(
         assert "Value error" not in text
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--format", "foo"),
+        ("advisories", "list", "--format", "foo"),
+        ("advisories", "triage", "ssa-1", "plc-01", "foo", "--by", "ole-hansen"),
+        ("record-change", "plc-01", "--kind", "foo"),
+    ],
+)
+def test_a_bad_choice_is_plain_words(
+    cli: Cli, make_register: Callable[..., Path], args: tuple[str, ...]
+) -> None:
+    run = cli(*args, "--register", str(make_register()), env={"COLUMNS": "200"})
+    assert run.exit_code == 2
+    assert "'foo' is not one of" in run.stderr and "Value error" not in run.stderr
+
+
 # --- loading -----------------------------------------------------------------------------------
 
 

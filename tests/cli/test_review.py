@@ -271,14 +271,24 @@ def test_accepts_a_major_version(cli: Cli, year: GitRepo) -> None:
 
 
 def test_refuses_a_dirty_register(cli: Cli, year: GitRepo) -> None:
+    """Only uncommitted record files count: a note beside them does not change the review."""
     (year.register / "notes.txt").write_text("draft\n", encoding="utf-8")
+    (year.register / "devices/cam-99.yaml").write_text("id: cam-99\n", encoding="utf-8")
     path = year.register / "devices/gw-01.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "notes: x\n", encoding="utf-8")
     run = cli("review", "--register", str(year.register), "--commit", *DECIDE)
     assert run.exit_code == 1
-    assert "devices/gw-01.yaml" in run.stderr and "notes.txt" in run.stderr
+    assert "devices/gw-01.yaml" in run.stderr and "devices/cam-99.yaml" in run.stderr
+    assert "notes.txt" not in run.stderr
     assert "uncommitted changes" in run.stderr
     assert not (year.register / "reviews").exists()
+
+
+def test_a_file_that_is_no_record_does_not_block_the_review(cli: Cli, year: GitRepo) -> None:
+    (year.register / "notes.txt").write_text("draft\n", encoding="utf-8")
+    run = cli("review", "--register", str(year.register), "--commit", *DECIDE)
+    assert run.exit_code == 0, run.stderr
+    assert (year.register / "notes.txt").read_text(encoding="utf-8") == "draft\n"
 
 
 def test_no_git_needs_the_option(cli: Cli, make_register: Callable[..., Path]) -> None:

@@ -249,3 +249,79 @@ def test_the_editor_lines_of_a_new_register_resolve_once_schemas_are_written(
         assert target.resolve() == (root / SCHEMA_FOLDER / f"{kind}.schema.json").resolve()
         pointed += 1
     assert pointed >= 2
+
+
+@pytest.mark.parametrize(
+    ("record_id", "valid"),
+    [
+        ("cam-gate-01", True),
+        ("a", True),
+        ("x" * 63, True),
+        ("plc_line.1", True),
+        ("console", True),
+        ("con1", True),
+        ("com0", True),
+        ("nullable", True),
+        ("Cam 01", False),
+        ("cam-01.", False),
+        ("x" * 64, False),
+        ("-cam", False),
+        (".cam", False),
+        ("con", False),
+        ("con.yaml", False),
+        ("nul", False),
+        ("aux.txt", False),
+        ("com1", False),
+        ("lpt9.old", False),
+        ("cam/01", False),
+        ("cam\u00e9", False),
+    ],
+)
+def test_ids_carry_register_mds_slug_pattern(
+    cli: Callable[..., Run], record_id: str, valid: bool
+) -> None:
+    """Every record kind's ``id`` (people's too) has the slug pattern, so an editor flags
+    ``id: Cam 01`` while typing; the reserved Windows names and a trailing dot are not slugs."""
+    schemas = printed(cli)
+    device = {"id": record_id, "name": "X", "category": "ot", "type": "plc", "status": "active"}
+    errors = list(Validator(schemas["device"]).iter_errors(device))
+    assert (errors == []) is valid, [e.message for e in errors]
+    for kind, schema in schemas.items():
+        if kind == "policy":
+            assert "id" not in schema["properties"]
+            continue
+        properties = (
+            schema["$defs"]["Person"]["properties"] if kind == "people" else schema["properties"]
+        )
+        pattern = properties["id"]["pattern"]
+        assert (re.search(pattern, record_id) is not None) is valid, kind
+
+
+def test_a_bad_id_is_still_reported_by_reg_002_in_its_own_words(
+    check_json: Callable[..., Any],
+) -> None:
+    code, document = check_json({"devices/plc-01.yaml": {"id": "PLC 01"}})
+    assert code == 1
+    [finding] = document["findings"]  # the subject is the file's stem
+    assert (finding["rule"], finding["subject"]) == ("REG-002", "plc-01")
+    assert finding["message"].startswith("id is not a slug (lower-case letters, digits")
+
+
+def test_a_field_documented_by_its_docstring_gets_that_description() -> None:
+    """A field may be documented by ``Field(description=...)`` or by the docstring under it; the
+    schema shows either."""
+    from pydantic import Field
+
+    from iotpolicy.models.base import Model, Text
+    from iotpolicy.schemas import _model_schema
+
+    class Sample(Model):
+        """A sample record."""
+
+        documented: Text | None = None
+        """Told by its docstring."""
+        described: Text | None = Field(None, description="Told by its Field.")
+
+    properties = _model_schema(Sample)["properties"]
+    assert properties["documented"]["description"] == "Told by its docstring."
+    assert properties["described"]["description"] == "Told by its Field."

@@ -140,7 +140,7 @@ def test_an_incomplete_decision_decides_nothing(
 @pytest.mark.parametrize(
     ("args", "code", "text"),
     [
-        (("ssa-1", "plc-01", "not-affected", "--by", "ole-hansen"), 2, "needs --justification"),
+        (("ssa-1", "plc-01", "not-affected", "--by", "ole-hansen"), 2, "missing --justification"),
         (
             ("ssa-1", "plc-01", "affected", "--by", "ole-hansen", "--justification",
              "component_not_present"),

@@ -1,11 +1,13 @@
 """The ready-made CI files: the documented examples in docs/ci/ and the ones ``iotpolicy init``
 writes are valid GitHub workflows and GitLab CI files (check-jsonschema's vendored schemas, no
-network), upload what the platforms read, and their commands behave as the comments say."""
+network), upload what the platforms read, and their commands (the Jenkinsfile's too) behave as
+the comments say."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -20,12 +22,14 @@ import yaml
 from iotpolicy.cli import load_commands
 from tests.conftest import DELETE, edited_baseline, write_register
 from tests.support.paths import REPO
+from tests.unit.formats.test_ci_formats import assert_valid_junit
 
 app = load_commands()
 
 ROOT = REPO
 GITHUB = ROOT / "docs" / "ci" / "github-actions.yml"
 GITLAB = ROOT / "docs" / "ci" / "gitlab-ci.yml"
+JENKINS = ROOT / "docs" / "ci" / "Jenkinsfile"
 BIN = Path(sys.executable).parent
 
 
@@ -77,6 +81,11 @@ def test_the_documented_gitlab_job_is_valid() -> None:
 
 def commands(path: Path) -> Iterator[str]:
     """The shell commands of a CI file that run iotpolicy."""
+    if path.name == "Jenkinsfile":
+        for command in re.findall(r"^\s*sh '([^']*)'$", path.read_text("utf-8"), re.MULTILINE):
+            if "iotpolicy check" in command:
+                yield command
+        return
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if "jobs" in data:
         for job in data["jobs"].values():
@@ -87,7 +96,7 @@ def commands(path: Path) -> Iterator[str]:
                 yield from (c for c in job.get("script", []) if "iotpolicy check" in c)
 
 
-@pytest.mark.parametrize("path", [GITHUB, GITLAB], ids=["github", "gitlab"])
+@pytest.mark.parametrize("path", [GITHUB, GITLAB, JENKINS], ids=["github", "gitlab", "jenkins"])
 def test_the_documented_commands_report_findings_and_fail_only_at_the_end(
     path: Path, tmp_path: Path
 ) -> None:
@@ -101,6 +110,9 @@ def test_the_documented_commands_report_findings_and_fail_only_at_the_end(
     env = {k: v for k, v in os.environ.items() if k != "IOTPOLICY_REGISTER"}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["GITHUB_ACTIONS"] = "true" if path == GITHUB else "false"
+    summary = tmp_path / "step-summary.md"
+    if path == GITHUB:  # what the runner sets for every step
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
     steps = list(commands(path))
     assert len(steps) >= 2
     for step in steps[:-1]:
@@ -117,6 +129,16 @@ def test_the_documented_commands_report_findings_and_fail_only_at_the_end(
         assert "::error file=register/devices/plc-01.yaml," in last.stdout
         sarif = json.loads((repo / "iotpolicy.sarif").read_text(encoding="utf-8"))
         assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["SEG-001"]
+        assert sarif["runs"][0]["automationDetails"] == {"id": "iotpolicy/register/"}
+        text = summary.read_text(encoding="utf-8")  # written once, by the last step
+        assert text.count("## iotpolicy check of register") == 1
+        assert "| error | SEG-001 | plc-01 | register/devices/plc-01.yaml:" in text
+    elif path == JENKINS:
+        junit = (repo / "iotpolicy-junit.xml").read_text(encoding="utf-8")
+        suites = assert_valid_junit(junit)  # the schema Jenkins' xUnit plugin checks
+        assert sum(case.is_failure for suite in suites for case in suite) == 1
+        results = re.search(r"junit testResults: '([^']+)'", path.read_text("utf-8"))
+        assert results is not None and (repo / results.group(1)).is_file()
     else:
         suites = ET.parse(repo / "iotpolicy-junit.xml").getroot()
         assert suites.get("failures") == "1"

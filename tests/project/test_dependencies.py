@@ -14,16 +14,14 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
+import pytest
+
+from tests.install_floors import floors, normalise, release, runtime_floors
 from tests.support.paths import REPO
 
 ROOT = REPO
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 LOCAL = {"iotpolicy", "tests", "benchmarks", "fuzz", "__future__"}
-
-
-def normalise(name: str) -> str:
-    """A distribution name as PEP 503 compares them."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def requirement_names(requirements: Iterable[str]) -> set[str]:
@@ -36,8 +34,10 @@ def imported_modules(folders: Iterable[Path]) -> dict[str, str]:
     imports, wherever they stand), each with the first file and line importing it."""
     found: dict[str, str] = {}
     for folder in folders:
-        local = LOCAL | {p.stem for p in folder.rglob("*.py")}
-        for path in sorted(folder.rglob("*.py")):
+        # tests/node/node_modules is npm's tree (Node test tools), not Python of ours.
+        files = [p for p in folder.rglob("*.py") if "node_modules" not in p.parts]
+        local = LOCAL | {p.stem for p in files}
+        for path in sorted(files):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.Import):
                     names = [alias.name for alias in node.names]
@@ -121,3 +121,41 @@ def test_an_undeclared_import_and_an_unused_declaration_are_both_found(tmp_path:
         "src/iotpolicy/a.py:5 imports pytest (from pytest), which is not declared",
         "ruamel-yaml is declared but never imported",
     ]
+
+
+SECURITY_FIXES = {
+    "jinja2": ("3.1.6", "CVE-2025-27516, sandbox escape through |attr"),
+    "gitpython": ("3.1.61", "CVE-2026-78676, CVE-2026-87818, PYSEC-2026-3785 to 3788"),
+    "pydantic": ("2.4.0", "CVE-2024-3772, email ReDoS"),
+    "pyyaml": ("5.4", "CVE-2020-14343, full_load code execution"),
+}
+"""The first release of a dependency with the fix of a published advisory (README, "Dependency
+floors"): its floor must never be lowered below it."""
+
+
+def test_no_floor_is_below_the_release_that_fixed_an_advisory() -> None:
+    found = runtime_floors()
+    below = {
+        name: f"{found[name]} < {fixed} ({advisory})"
+        for name, (fixed, advisory) in SECURITY_FIXES.items()
+        if release(found[name]) < release(fixed)
+    }
+    assert below == {}
+
+
+def test_the_readme_table_gives_the_floors_of_pyproject() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Dependency floors", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| ([A-Za-z][\w.-]*) \| ([0-9][0-9.]*) \|", section, re.M)
+    assert {normalise(name): floor for name, floor in rows} == runtime_floors()
+
+
+def test_a_floor_is_read_from_the_start_of_each_requirement() -> None:
+    assert floors(["typer>=0.24.0,!=0.26.0", "pydantic >= 2.11.0, <3", "Ruamel.Yaml>=0.18.5"]) == {
+        "typer": "0.24.0",
+        "pydantic": "2.11.0",
+        "ruamel-yaml": "0.18.5",
+    }
+    for untested in ["typer", "typer<1", "typer!=0.26.0,>=0.24", "typer==0.24.0"]:
+        with pytest.raises(ValueError, match="does not start with a lower bound"):
+            floors([untested])

@@ -114,7 +114,7 @@ def field_files() -> dict[str, Any]:
             name="Line 1 EtherNet/IP gateway",
             type="gateway",
             vendor="moxa",
-            model="MGate 5109",
+            model="MGate 5103-T",  # the wide-temperature variant: similar to MGate 5103
             serial="MX5109001",
             firmware_version="2.1",
             network={"ip": "10.20.1.22", "mac": "00:90:e8:00:00:22"},

@@ -138,8 +138,32 @@ def tidy_help(command: Any) -> None:
                 param.help = f"{param.help or ''} One of: {', '.join(choices)}.".lstrip()
         if type(param) is TyperArgument:  # typer builds the parameters itself
             param.__class__ = _Argument
+        _plain_errors(param)
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)
+
+
+_PYDANTIC_PREFIX = "Value error, "
+
+
+def _plain_errors(param: Any) -> None:
+    """A bad value of ``param`` is reported in plain words: typer 0.29 checks choices through
+    pydantic, whose ``Value error, `` prefix would otherwise reach the user."""
+    if getattr(param, "_plain_errors", False):
+        return
+    convert = param.process_value
+
+    def process_value(ctx: Any, value: Any) -> Any:
+        try:
+            return convert(ctx, value)
+        except Exception as exc:
+            message = getattr(exc, "message", None)
+            if isinstance(message, str) and message.startswith(_PYDANTIC_PREFIX):
+                exc.message = message.removeprefix(_PYDANTIC_PREFIX)  # type: ignore[attr-defined]
+            raise
+
+    param.process_value = process_value
+    param._plain_errors = True
 
 
 class Group(TyperGroup):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,9 +22,10 @@ from iotpolicy.models import Device
 from iotpolicy.models.enums import Status
 
 CLOSE = 0.9
-"""Similarity (difflib ratio of the normalised names) from which two names are a possible match
-whatever their words (``MGate 5109`` and ``MGate 5103``)."""
+"""Similarity (difflib ratio of the normalised names) from which two names with the same numbers
+are a possible match whatever their letters (``AXIS P3245-LV`` and ``AXIS P3245-LVE``)."""
 _WORDS = re.compile(r"[a-z0-9]+")
+_NUMBERS = re.compile(r"[0-9]+")
 
 
 class MatchMethod(enum.StrEnum):
@@ -67,12 +69,16 @@ class DeviceMatch:
         return self.method in EXACT_METHODS
 
     def describe(self) -> str:
-        """One line: device, how it matched, how sure, and whether its firmware is affected."""
-        how = f"{self.method.value}" + (
-            "" if self.exact else f", {round(self.certainty * 100)}% similar: review"
+        """One line: device, how it matched, how sure, and whether its firmware is affected (a
+        similar name only *could* be: a person decides)."""
+        how = self.method.value + (
+            "" if self.exact else f" ({round(self.certainty * 100)}%): review"
         )
         firmware = self.firmware or "unknown"
-        state = "affected" if self.affected else "not affected"
+        if self.exact:
+            state = "affected" if self.affected else "not affected"
+        else:
+            state = f"firmware {'inside' if self.affected else 'outside'} the range"
         return (
             f"{self.device} ({self.model}, firmware {firmware}): {self.product} "
             f"{self.versions} by {how}; {state}"
@@ -138,32 +144,40 @@ def _other_part(product: Product, device: Device) -> bool:
     return bool(device.part_number and numbers)
 
 
-def _words(name: str) -> frozenset[str]:
-    return frozenset(_WORDS.findall(name.lower()))
+@functools.lru_cache(maxsize=8192)
+def _name_facts(name: str) -> tuple[str, frozenset[str], tuple[str, ...]]:
+    """A name as compared: normalised, its words, its numbers."""
+    return norm(name), frozenset(_WORDS.findall(name.lower())), tuple(_NUMBERS.findall(name))
+
+
+@functools.lru_cache(maxsize=65536)
+def _similar_names(model: str, name: str) -> float | None:
+    """The similarity of two names when they are a possible match (see :func:`_similarity`),
+    else None. Cached: advisories repeat product names, registers repeat models."""
+    model_norm, mine, model_numbers = _name_facts(model)
+    name_norm, theirs, name_numbers = _name_facts(name)
+    smaller = min(mine, theirs, key=len)
+    nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
+    matcher = difflib.SequenceMatcher(None, model_norm, name_norm)
+    if not nested and (model_numbers != name_numbers or matcher.real_quick_ratio() < CLOSE):
+        return None
+    ratio = matcher.ratio()
+    return ratio if nested or ratio >= CLOSE else None
 
 
 def _similarity(product: Product, model: str) -> float | None:
     """How similar the device's model is to one of the product's names, when they are a possible
     match: the words of one name (a model designation with a digit among them) are all words of
-    the other (``SIMATIC S7-1200`` and ``SIMATIC S7-1200 CPU 1214C``), or the names are
-    :data:`CLOSE`; None otherwise (``Desigo PXC4.E16`` and ``Desigo PXC64-U``, ``SIMATIC HMI
-    TP700 Comfort`` and ``SIMATIC HMI KTP700 Basic`` are other products)."""
+    the other (``SIMATIC S7-1200`` and ``SIMATIC S7-1200 CPU 1214C``), or the names hold the same
+    numbers and are :data:`CLOSE`; None otherwise: other numbers are other products (``MGate
+    5109`` and ``MGate 5103``, ``SIMATIC S7-1500`` and ``SIMATIC S7-1200``, ``Desigo PXC4.E16``
+    and ``Desigo PXC64-U``), and so are other words (``SIMATIC HMI TP700 Comfort`` and ``SIMATIC
+    HMI KTP700 Basic``)."""
     names = {product.model, product.name, product_identity(product)[0], *product.other_models}
     if product.family:
         names.add(product.family)
-    mine = _words(model)
-    best: float | None = None
-    for name in names:
-        theirs = _words(name)
-        smaller = min(mine, theirs, key=len)
-        nested = (mine <= theirs or theirs <= mine) and any(c.isdigit() for w in smaller for c in w)
-        matcher = difflib.SequenceMatcher(None, norm(model), norm(name))
-        if not nested and matcher.real_quick_ratio() < CLOSE:
-            continue
-        ratio = matcher.ratio()
-        if (nested or ratio >= CLOSE) and (best is None or ratio > best):
-            best = ratio
-    return best
+    ratios = [r for name in names if (r := _similar_names(model, name)) is not None]
+    return max(ratios) if ratios else None
 
 
 def match_devices(

@@ -1,11 +1,20 @@
-"""The compliance state as an OSCAL 1.1 ``assessment-results`` document (``export oscal``).
+"""The compliance state as an OSCAL 1.1 ``assessment-results`` document (``export oscal``), and
+the ``assessment-plan`` it follows (``export oscal --plan``).
 
-Built from the finished CheckResult (through ``Finding.to_dict()``) and the loaded register:
+The plan (:func:`assessment_plan`) has one activity per rule of the catalogue (its documentation,
+the controls it evidences), one task running all of them over the register (``iotpolicy check``),
+the devices as its subjects and the controls the rules map to as reviewed controls. There is no
+OSCAL system security plan: ``import-ssp`` points at a back-matter resource standing for the
+register itself.
+
+The results are built from the finished CheckResult (through ``Finding.to_dict()``) and the loaded
+register:
 
 - ``metadata``: title naming the organisation, policy document and as-of date; ``last-modified``
   is midnight UTC of the as-of date, ``version`` the as-of date, so the same register and date
   always give the same bytes;
-- ``import-ap`` points at the rule catalogue (docs/rules.md), the plan every check follows;
+- ``import-ap`` points at the plan, :data:`PLAN_FILE` beside the results; every origin names the
+  plan's task;
 - one ``result`` whose ``local-definitions`` hold the tool as a component and every valid device
   as an inventory item;
 - one ``observation`` per rule evaluated (``pass`` or ``fail`` in its props, each finding as
@@ -36,10 +45,12 @@ from iotpolicy import __version__
 from iotpolicy.domain.exceptions import valid_exceptions
 from iotpolicy.engine import context
 from iotpolicy.findings import CheckResult
+from iotpolicy.formats.doctext import markdown_text
+from iotpolicy.grammar.escaping import one_line, visible_strings
 from iotpolicy.models import Device, Policy, PolicyException
-from iotpolicy.project import PROJECT_URL, RULES_DOC_URL
+from iotpolicy.project import PROJECT_URL, RULES_DOC_URL, rule_help_uri
 from iotpolicy.register import Register
-from iotpolicy.rules import RULES
+from iotpolicy.rules import RULES, Rule
 from iotpolicy.wording import plural
 
 OSCAL_VERSION = "1.1.2"
@@ -48,19 +59,30 @@ NAMESPACE = f"{PROJECT_URL}/ns/oscal"
 """``ns`` of the properties OSCAL does not define itself."""
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, f"{PROJECT_URL}/oscal")
 """The namespace of every UUID of the document."""
+PLAN_FILE = "assessment-plan.json"
+"""Where the results expect the plan: this file name, in the results' folder."""
 
 Json = dict[str, Any]
 
 
-def render_oscal(register: Register, result: CheckResult, strict: bool = False) -> str:
-    """The assessment-results document as indented JSON with a final newline."""
-    document = assessment_results(register, result, strict)
+def render_oscal(
+    register: Register, result: CheckResult, strict: bool = False, plan: bool = False
+) -> str:
+    """The assessment-results document (with ``plan``: the assessment plan) as indented JSON
+    with a final newline."""
+    builder = _Builder(register, result, strict)
+    document = visible_strings(builder.plan() if plan else builder.document())
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def assessment_results(register: Register, result: CheckResult, strict: bool = False) -> Json:
     """The OSCAL document (``{"assessment-results": ...}``) for ``result`` on ``register``."""
     return _Builder(register, result, strict).document()
+
+
+def assessment_plan(register: Register, result: CheckResult) -> Json:
+    """The OSCAL assessment plan (``{"assessment-plan": ...}``) the results follow."""
+    return _Builder(register, result, False).plan()
 
 
 def control_id(reference: str) -> str:
@@ -80,7 +102,7 @@ def timestamp(day: date, end_of_day: bool = False) -> str:
 
 def prop(name: str, value: object, standard: bool = False) -> Json | None:
     """An OSCAL property (in our namespace unless ``standard``); None for an empty value."""
-    text = " ".join(str(value).split()) if value is not None else ""
+    text = one_line(str(value)) if value is not None else ""
     if not text:
         return None
     entry: Json = {"name": name, "value": text}
@@ -127,34 +149,128 @@ class _Builder:
         return str(uuid.uuid5(UUID_NAMESPACE, name))
 
     def document(self) -> Json:
-        """The whole document."""
+        """The whole results document."""
         return {
             "assessment-results": {
                 "uuid": self.uid("assessment-results"),
                 "metadata": self.metadata(),
                 "import-ap": {
-                    "href": RULES_DOC_URL,
-                    "remarks": "The assessment plan is the iotpolicy rule catalogue: every rule "
-                    "is evaluated over the whole register.",
+                    "href": PLAN_FILE,
+                    "remarks": "The assessment plan iotpolicy export oscal --plan writes: every "
+                    "rule of the catalogue is an activity, evaluated over the whole register.",
                 },
                 "results": [self.result_entry()],
             }
         }
 
-    def metadata(self) -> Json:
+    def plan(self) -> Json:
+        """The whole plan document."""
+        resource = self.uid("resource", "register", dated=False)
+        activities = [self.activity(RULES[rule_id]) for rule_id in self.rule_ids()]
+        every_device = {
+            "type": "inventory-item",
+            "description": "Every device of the register; each rule's scope says which it judges.",
+            "include-all": {},
+        }
+        return {
+            "assessment-plan": {
+                "uuid": self.uid("assessment-plan", __version__, dated=False),
+                "metadata": self.metadata(plan=True),
+                "import-ssp": {
+                    "href": f"#{resource}",
+                    "remarks": "There is no OSCAL system security plan: the register (policy.yaml "
+                    "and its record folders) describes the system.",
+                },
+                "local-definitions": {
+                    "components": [self.tool_component()],
+                    "activities": activities,
+                },
+                "reviewed-controls": self.reviewed_controls(),
+                "assessment-subjects": [every_device],
+                "tasks": [
+                    {
+                        "uuid": self.task_uuid(),
+                        "type": "action",
+                        "title": "Run iotpolicy check over the register",
+                        "description": "iotpolicy check evaluates every activity (rule) over the "
+                        "register as of a date; iotpolicy export oscal records the outcome as "
+                        "assessment results.",
+                        "associated-activities": [
+                            {"activity-uuid": a["uuid"], "subjects": [every_device]}
+                            for a in activities
+                        ],
+                    }
+                ],
+                "back-matter": {
+                    "resources": [
+                        {
+                            "uuid": resource,
+                            "title": "The iotpolicy register",
+                            "description": "The register folder: policy.yaml, people.yaml and "
+                            "one YAML file per device, segment, vendor, exception, advisory and "
+                            "incident, kept in git.",
+                            "props": props(prop("register", self.result.register)),
+                        },
+                        {
+                            "uuid": self.uid("resource", "catalogue", dated=False),
+                            "title": "The iotpolicy rule catalogue",
+                            "rlinks": [{"href": RULES_DOC_URL, "media-type": "text/markdown"}],
+                        },
+                    ]
+                },
+            }
+        }
+
+    def task_uuid(self) -> str:
+        """The plan's one task (running iotpolicy check)."""
+        return self.uid("task", "check", dated=False)
+
+    def activity(self, rule: Rule) -> Json:
+        """One rule as an activity of the plan."""
+        return {
+            "uuid": self.uid("activity", rule.id, dated=False),
+            "title": f"{rule.id} {rule.title}",
+            "description": markdown_text(rule.doc or rule.title),
+            "props": props(
+                prop("rule", rule.id),
+                prop("severity", rule.severity_label),
+                prop("source", f"P35S {rule.source}"),
+            ),
+            "links": [{"href": rule_help_uri(rule.id), "rel": "help"}],
+            "related-controls": {
+                "control-selections": [
+                    {
+                        "include-controls": [
+                            {"control-id": token}
+                            for token in dict.fromkeys(control_id(c) for c in rule.controls)
+                        ]
+                    }
+                ]
+            },
+        }
+
+    def reviewed_controls(self) -> Json:
+        """Every control the evaluated rules map to."""
+        return {
+            "control-selections": [
+                {"include-controls": [{"control-id": token} for token in self.controls()]}
+            ]
+        }
+
+    def metadata(self, plan: bool = False) -> Json:
         """Title, dates, versions and the organisation."""
         policy = self.policy
         subject = policy.title if policy else "IoT/OT security policy"
         if policy and policy.document:
             subject = f"{policy.document} {subject}"
         organisation = policy.organization if policy else None
-        title = f"Assessment of {subject}"
+        title = f"{'Assessment plan for' if plan else 'Assessment of'} {subject}"
         if organisation:
             title += f" at {organisation}"
         metadata: Json = {
             "title": f"{title}, as of {self.as_of.isoformat()}",
             "last-modified": timestamp(self.as_of),
-            "version": self.as_of.isoformat(),
+            "version": __version__ if plan else self.as_of.isoformat(),
             "oscal-version": OSCAL_VERSION,
             "props": props(
                 prop("policy-document", policy.document if policy else None),
@@ -202,11 +318,7 @@ class _Builder:
                         "inventory-items": [self.inventory_item(d) for d in self.devices.values()],
                     }
                 ),
-                "reviewed-controls": {
-                    "control-selections": [
-                        {"include-controls": [{"control-id": token} for token in self.controls()]}
-                    ]
-                },
+                "reviewed-controls": self.reviewed_controls(),
                 "observations": observations,
                 "risks": risks,
                 "findings": self.control_findings(),
@@ -214,8 +326,14 @@ class _Builder:
         )
 
     def origins(self) -> list[Json]:
-        """The tool as the actor behind every observation, finding and risk."""
-        return [{"actors": [{"type": "tool", "actor-uuid": self.uid("component", dated=False)}]}]
+        """The tool as the actor behind every observation, finding and risk, doing the plan's
+        task."""
+        return [
+            {
+                "actors": [{"type": "tool", "actor-uuid": self.uid("component", dated=False)}],
+                "related-tasks": [{"task-uuid": self.task_uuid()}],
+            }
+        ]
 
     def tool_component(self) -> Json:
         """iotpolicy itself, the tool that made every observation."""
@@ -294,7 +412,7 @@ class _Builder:
                     {
                         "uuid": self.uid("observation", rule_id),
                         "title": f"{rule_id} {rule.title}",
-                        "description": rule.doc or rule.title,
+                        "description": markdown_text(rule.doc or rule.title),
                         "props": props(
                             prop("rule", rule_id),
                             prop("outcome", outcome),

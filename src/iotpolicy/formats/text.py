@@ -1,4 +1,5 @@
-"""``--format text``: a rich table per file, then a summary line."""
+"""``--format text``: a rich table per file, then a summary line. Register text passes through
+:func:`iotpolicy.grammar.escaping.visible`, so no control character reaches the terminal."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from iotpolicy.findings import CheckResult, Severity
+from iotpolicy.grammar.escaping import visible
 from iotpolicy.wording import plural
 
 WIDTH = 120
@@ -43,7 +45,7 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
     """Findings grouped by file, each group a table, then the summary line."""
     shown: list[RenderableType] = []
     for file, group in groupby(result.findings, key=lambda f: f.file):
-        shown.append(Text(file, style="bold underline"))
+        shown.append(Text(visible(file), style="bold underline"))
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("line", justify="right", no_wrap=True)
         table.add_column("severity", no_wrap=True)
@@ -53,13 +55,18 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
         for finding in group:
             if finding.suppressed_by:
                 severity = Text(
-                    f"{finding.severity.value} (suppressed by {finding.suppressed_by})", style="dim"
+                    f"{finding.severity.value} (suppressed by {visible(finding.suppressed_by)})",
+                    style="dim",
                 )
             else:
                 style = "bold red" if finding.severity is Severity.ERROR else "yellow"
                 severity = Text(finding.severity.value, style=style)
             table.add_row(
-                str(finding.line), severity, finding.rule, finding.subject, Text(finding.message)
+                str(finding.line),
+                severity,
+                finding.rule,
+                Text(visible(finding.subject)),
+                Text(visible(finding.message)),
             )
         shown.append(table)
     shown.append(Text(summary_line(result), style="bold"))

@@ -219,7 +219,7 @@ Problems = Iterator[tuple[tuple[str | int, ...], str]]
 class Model(BaseModel):
     """Base of every register model: unknown keys are errors, instances are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     def problems(self) -> Problems:
         """REG-001 problems that leave the record usable: a part that decides nothing (see

@@ -7,6 +7,7 @@ and history) into the text of each report and ``index.md``; nothing here writes 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 
 from iotpolicy.reports.templating import (
@@ -23,12 +24,16 @@ from iotpolicy.reports.views import REPORTS, Report, ReportInput, ReportLink, co
 
 INDEX = "index"
 """The index page: ``index.md.j2`` -> ``index.md``, always rendered."""
+LINT_CONFIG = ".markdownlint.yaml"
+"""The markdownlint settings written beside the reports (``templates/markdownlint.yaml``): the
+reports pass markdownlint with them."""
 OUTPUT_FOLDER = "reports"
 """Where ``iotpolicy report`` writes by default (relative to where it runs: in the register when
 it runs there, which is why init's .gitignore lists it and review does not count it as a change)."""
 
 __all__ = [
     "INDEX",
+    "LINT_CONFIG",
     "MAX_OUTPUT_BYTES",
     "OUTPUT_FOLDER",
     "REPORTS",
@@ -43,13 +48,14 @@ __all__ = [
 
 
 def render_reports(data: ReportInput, kinds: Sequence[str]) -> dict[str, str]:
-    """File name -> Markdown text of the reports ``kinds`` (all when empty, in :data:`REPORTS`
-    order) and of ``index.md`` linking them. A register's ``templates/`` overrides are used,
-    sandboxed; a failure there raises TemplateRefused and nothing is returned."""
+    """File name -> text of :data:`LINT_CONFIG`, of the reports ``kinds`` (all when empty, in
+    :data:`REPORTS` order) and of ``index.md`` linking them. A register's ``templates/`` overrides
+    are used, sandboxed; a failure there raises TemplateRefused and nothing is returned."""
     chosen = [kind for name, kind in REPORTS.items() if not kinds or name in kinds]
     folder = _override_folder(data)
     base = common(data)
-    rendered: dict[str, str] = {}
+    config = files("iotpolicy.templates").joinpath("markdownlint.yaml").read_text("utf-8")
+    rendered: dict[str, str] = {LINT_CONFIG: config}
     for kind in chosen:
         context = {**base, **kind.build(data), "title": kind.title}
         rendered[kind.file] = render_report(kind.template, context, folder)

@@ -23,7 +23,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from iotpolicy.errors import RefusedError
-from iotpolicy.reports.markdown import finalize, md, mermaid, mermaid_id
+from iotpolicy.reports.markdown import contact, finalize, md, mermaid, mermaid_id
 from iotpolicy.wording import plural
 
 MAX_OUTPUT_BYTES = 5 * 1024 * 1024
@@ -36,14 +36,16 @@ PARTIALS = "partials/"
 """Prefix of the templates that other templates include (header, footer)."""
 
 FILTERS: dict[str, Callable[..., Any]] = {
+    "contact": contact,
     "md": md,
     "mermaid": mermaid,
     "mermaid_id": mermaid_id,
     "plural": plural,
 }
-"""Filters of the report environments: ``md`` (escape for Markdown; every printed value gets it
-anyway), ``mermaid`` (a quoted Mermaid label's text), ``mermaid_id`` (a hashed node id),
-``plural`` (``{{ n | plural("warning") }}``: ``1 warning``, ``2 warnings``)."""
+"""Filters of the report environments: ``contact`` (an e-mail or web address as a link), ``md``
+(escape for Markdown; every printed value gets it anyway), ``mermaid`` (a quoted Mermaid label's
+text), ``mermaid_id`` (a hashed node id), ``plural`` (``{{ n | plural("warning") }}``:
+``1 warning``, ``2 warnings``)."""
 
 
 class TemplateRefused(RefusedError):

@@ -8,6 +8,7 @@ the compliance report (REG-001) and, for devices, under "not readable" in the in
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from iotpolicy.models.enums import (
 )
 from iotpolicy.register import Register
 from iotpolicy.reports.coverage import coverage
-from iotpolicy.reports.markdown import Safe, mermaid_id
+from iotpolicy.reports.markdown import Safe
 from iotpolicy.rules import RULES, Rule
 from iotpolicy.view import Context
 
@@ -466,22 +467,27 @@ def inventory(data: ReportInput) -> dict[str, Any]:
 
 # --- network ------------------------------------------------------------------------------------
 
+SERVICES_SHOWN = 4
+"""Services named on one arrow of the diagram; the flow table lists them all."""
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
     """A Mermaid node: a segment, the internet, or a flow target that names no segment."""
 
     node: Safe
-    """Its id in the diagram (hashed, never the raw record id)."""
+    """Its id in the diagram: readable (``seg_ot_line1``), made of ``[a-z0-9_]`` only."""
     id: str
     name: str | None
     cidr: str | None
     vlan: int | None
+    kind: str = "segment"
+    """``segment``, ``internet`` or ``unknown`` (a flow target that names no segment)."""
 
 
 @dataclass(frozen=True, slots=True)
 class ZoneGroup:
-    """A Mermaid subgraph: one zone and its segments."""
+    """A Mermaid subgraph: one zone and its segments (of one site, when there are several)."""
 
     node: Safe
     zone: str
@@ -489,11 +495,31 @@ class ZoneGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteGroup:
+    """A Mermaid subgraph around the zones of one site (drawn when segments name several)."""
+
+    node: Safe
+    """Empty when there is one site only (no box is drawn around its zones)."""
+    site: str
+    zones: tuple[ZoneGroup, ...]
+
+    @property
+    def indent(self) -> Safe:
+        """The indentation of its zones' lines in the diagram."""
+        return Safe("    " if self.node else "  ")
+
+    @property
+    def inner(self) -> Safe:
+        """The indentation of its segments' lines."""
+        return Safe("      " if self.node else "    ")
+
+
+@dataclass(frozen=True, slots=True)
 class Edge:
-    """A declared flow: an arrow of the diagram and a row of the flow table."""
+    """A declared flow: a row of the flow table."""
 
     index: int
-    """Position among the diagram's arrows (for ``linkStyle``)."""
+    """Position among the flows."""
     source: Node
     target: Node
     service: str | None
@@ -508,6 +534,34 @@ class Edge:
         """``service port/protocol``, as far as given."""
         where = "/".join(part for part in (self.port, self.protocol) if part)
         return " ".join(part for part in (self.service, where) if part) or "unspecified"
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """An arrow of the diagram: every flow from one node to another, services grouped."""
+
+    index: int
+    """Position among the diagram's arrows (for ``linkStyle``)."""
+    source: Node
+    target: Node
+    flows: tuple[Edge, ...]
+    forbidden: bool
+    """True when the zones never allow one of its flows (SEG-004)."""
+
+    @property
+    def services(self) -> list[str]:
+        """The flows' labels, each once, in flow order."""
+        return list(dict.fromkeys(flow.label for flow in self.flows))
+
+    @property
+    def more(self) -> int:
+        """Services not named on the arrow (beyond :data:`SERVICES_SHOWN`)."""
+        return max(0, len(self.services) - SERVICES_SHOWN)
+
+    @property
+    def shown(self) -> list[str]:
+        """The services named on the arrow."""
+        return self.services[:SERVICES_SHOWN]
 
 
 @dataclass(frozen=True, slots=True)
@@ -526,29 +580,43 @@ class SegmentRow:
     """Ids of planned devices assigned to it."""
 
 
+class NodeIds:
+    """Readable Mermaid ids: ``prefix_`` and the text's lower-case letters and digits, runs of
+    anything else as ``_`` (``ot-line1`` -> ``seg_ot_line1``), numbered ``_2``, ``_3`` ... when
+    two texts give the same id. No register text reaches the diagram's syntax unescaped."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, str] = {}
+
+    def __call__(self, text: str, prefix: str) -> Safe:
+        key = f"{prefix}\0{text}"
+        if key not in self.taken:
+            stem = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+            base = f"{prefix}_{stem}" if stem else prefix
+            node, number = base, 1
+            while node in self.taken.values():
+                number += 1
+                node = f"{base}_{number}"
+            self.taken[key] = node
+        return Safe(self.taken[key])
+
+
 def network(data: ReportInput) -> dict[str, Any]:
-    """The zones-and-conduits diagram (zones, segments, flows) and the segment table."""
+    """The zones-and-conduits diagram (sites, zones, segments, one arrow per pair of nodes and
+    direction), the segment table and the flow table."""
     segments: list[Segment] = data.models("segment")
     known = {segment.id: segment for segment in segments}
-    nodes = {s.id: Node(mermaid_id(s.id, "s"), s.id, s.name, s.cidr, s.vlan) for s in segments}
-    zones = [
-        ZoneGroup(
-            node=Safe(f"zone_{zone.value}"),
-            zone=zone.value,
-            segments=tuple(nodes[s.id] for s in segments if s.zone is zone),
-        )
-        for zone in Zone
-        if any(s.zone is zone for s in segments)
-    ]
+    ids = NodeIds()
+    nodes = {s.id: Node(ids(s.id, "seg"), s.id, s.name, s.cidr, s.vlan) for s in segments}
     outside: dict[str, Node] = {}
     edges: list[Edge] = []
     for segment in segments:
         for flow in segment.flows:
             target = nodes.get(flow.to)
             if target is None:
-                prefix = "internet" if flow.to == INTERNET else "u"
-                node = Safe(prefix) if flow.to == INTERNET else mermaid_id(flow.to, prefix)
-                target = outside.setdefault(flow.to, Node(node, flow.to, None, None, None))
+                kind = "internet" if flow.to == INTERNET else "unknown"
+                node = Safe(INTERNET) if kind == "internet" else ids(flow.to, "unknown")
+                target = outside.setdefault(flow.to, Node(node, flow.to, None, None, None, kind))
             edges.append(
                 Edge(
                     index=len(edges),
@@ -561,6 +629,13 @@ def network(data: ReportInput) -> dict[str, Any]:
                     forbidden=forbidden_flow(segment, flow, known.get(flow.to)),
                 )
             )
+    pairs: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+    for edge in edges:
+        pairs[(edge.source.node, edge.target.node)].append(edge)
+    arrows = [
+        Arrow(i, flows[0].source, flows[0].target, tuple(flows), any(f.forbidden for f in flows))
+        for i, flows in enumerate(pairs.values())
+    ]
     placed: dict[tuple[str, Status], list[str]] = defaultdict(list)
     for device in data.models("device"):
         if device.network and device.network.segment:
@@ -579,12 +654,40 @@ def network(data: ReportInput) -> dict[str, Any]:
         for s in segments
     ]
     return {
-        "zones": zones,
-        "outside": sorted(outside.values(), key=lambda n: (n.id != INTERNET, n.id)),
+        "sites": _site_groups(segments, nodes, ids),
+        "outside": sorted(outside.values(), key=lambda n: (n.kind != INTERNET, n.id)),
+        "arrows": arrows,
+        "forbidden_arrows": [arrow for arrow in arrows if arrow.forbidden],
+        "unknown_arrows": [arrow for arrow in arrows if arrow.target.kind == "unknown"],
         "edges": edges,
         "forbidden": [edge for edge in edges if edge.forbidden],
         "segments": rows,
     }
+
+
+def _site_groups(segments: list[Segment], nodes: dict[str, Node], ids: NodeIds) -> list[SiteGroup]:
+    """The zones of each site (sites by name, then segments without a site); one group with an
+    empty ``site`` when the segments name at most one site."""
+    by_site: dict[str | None, list[Segment]] = defaultdict(list)
+    for segment in segments:
+        by_site[segment.site].append(segment)
+    several = len(by_site) > 1
+    groups = []
+    for site in sorted(by_site, key=_site_key):
+        members = by_site[site]
+        name = site or NO_SITE
+        prefix = f"{ids(name, 'site')}_zone" if several else "zone"
+        zones = tuple(
+            ZoneGroup(
+                node=ids(zone.value, prefix),
+                zone=zone.value,
+                segments=tuple(nodes[s.id] for s in members if s.zone is zone),
+            )
+            for zone in Zone
+            if any(s.zone is zone for s in members)
+        )
+        groups.append(SiteGroup(ids(name, "site") if several else Safe(""), name, zones))
+    return groups
 
 
 # --- vendors ------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from iotpolicy.gitlog import (
 from iotpolicy.grammar.dates import add_months, within
 from iotpolicy.grammar.versions import Version
 from iotpolicy.history import HistoryEntry, RecordChange, read_history
-from iotpolicy.kinds import POLICY_FILE
+from iotpolicy.kinds import POLICY_FILE, kind_of_file
 from iotpolicy.models import Policy, Revision
 from iotpolicy.models.enums import ChangeKind, Status
 from iotpolicy.models.enums import Trigger as TriggerKind
@@ -240,7 +240,11 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
             )
         entries = read_history(root, since=base)
         changes = _changes_from_git(ctx, entries)
-        uncommitted = tuple(uncommitted_files(root, ignore=(LOCK_FILE, OUTPUT_FOLDER)))
+        uncommitted = tuple(
+            rel
+            for rel in uncommitted_files(root, ignore=(LOCK_FILE, OUTPUT_FOLDER))
+            if kind_of_file(rel) is not None
+        )
     _add_exception_windows(ctx, revision.date, changes)
     changes["device_types"] = _new_types(ctx, revision.date, changes, git=not no_git)
     in_use = sorted(

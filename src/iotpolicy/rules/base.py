@@ -31,6 +31,8 @@ class Violation:
     message: str
     severity: Severity | None = None
     """None: the rule's default severity."""
+    properties: tuple[tuple[str, Any], ...] = ()
+    """Facts for the machine formats (see ``Finding.properties``)."""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ possible match decided."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from iotpolicy.domain.advisories import open_advisories
@@ -79,13 +80,32 @@ def fw_002(ctx: Context) -> Iterator[Violation]:
         failures = Failures(record)
         version = record.model.firmware.version if record.model.firmware else None
         exploited = known_exploited_label(found)
-        lead = f"{exploited}: " if exploited else ""
         failures.add(
             ("firmware", "version"),
-            f"{lead}firmware {version or 'of unknown version'} is affected by open advisory "
+            (f"{exploited}: " if exploited else "")
+            + f"firmware {version or 'of unknown version'} is affected by open advisory "
             + ", ".join(a.id for a in found),
         )
-        yield failures.violation()  # type: ignore[misc]
+        violation = failures.violation()
+        if violation is not None:
+            yield replace(violation, properties=_exposure(found, exploited))
+
+
+def _exposure(found: list[Advisory], exploited: str | None) -> tuple[tuple[str, Any], ...]:
+    """FW-002's properties for the machine formats: the advisories, their highest ``cvss``,
+    whether any is known exploited, the earliest CISA due date, and the ``lead`` the message
+    starts with (the known-exploited label)."""
+    scores = [a.cvss for a in found if a.cvss is not None]
+    dues = sorted(k.due_date for a in found for k in a.known_exploited if k.due_date)
+    properties: list[tuple[str, Any]] = [("advisories", tuple(a.id for a in found))]
+    if scores:
+        properties.append(("cvss", max(scores)))
+    properties.append(("knownExploited", exploited is not None))
+    if dues:
+        properties.append(("kevDueDate", dues[0].isoformat()))
+    if exploited:
+        properties.append(("lead", exploited))
+    return tuple(properties)
 
 
 @rule(

@@ -18,7 +18,7 @@ from typing import Any
 from iotpolicy.domain.triage import TriageUpdate, update_candidates
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.findings import Finding, Severity
-from iotpolicy.fsio import atomic_write_text, register_lock
+from iotpolicy.fsio import atomic_write_many, register_lock
 from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import TriageStatus
@@ -26,7 +26,7 @@ from iotpolicy.register import (
     Register,
     line_at,
     load_register,
-    with_file,
+    with_files,
 )
 from iotpolicy.writing.forms import Path_, model_order
 from iotpolicy.writing.snapshot import Refused, Snapshot
@@ -131,24 +131,28 @@ def write_drafts(
     with register_lock(root):
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
-        after = snap.register
-        for draft in drafts:
-            if draft.record:
-                after = with_file(after, draft.file, draft.text)
-        for draft in candidate_drafts(snap.register, after, drafts):
-            drafts.append(draft)
-            after = with_file(after, draft.file, draft.text)
+        after = with_files(snap.register, {d.file: d.text for d in drafts if d.record})
+        candidates = candidate_drafts(snap.register, after, drafts)
+        if candidates:
+            drafts += candidates
+            after = with_files(after, {d.file: d.text for d in candidates})
         drafted = {d.file for d in drafts}
         result = evaluate(after, today, select_rules(), str(root))
-        owns = [
-            tuple(f for f in result.findings if f.file in drafted and f.subject == d.subject)
-            for d in drafts
-        ]
+        by_file: dict[str, list[Finding]] = {}
+        about: dict[str, list[Finding]] = {}
+        for finding in result.findings:
+            by_file.setdefault(finding.file, []).append(finding)
+            if finding.file in drafted:
+                about.setdefault(finding.subject, []).append(finding)
+        owns = [tuple(about.get(d.subject, ())) for d in drafts]
+        before = _findings_before(snap, drafts)
         problems = [
             problem
             for draft, own in zip(drafts, owns, strict=True)
             if draft.record
-            for problem in _problems(snap, draft, result.findings, own, known_only)
+            for problem in _problems(
+                draft, by_file.get(draft.file, []), before.get(draft.file, set()), own, known_only
+            )
         ]
         if problems:
             noun = "problem" if len(problems) == 1 else "problems"
@@ -160,8 +164,8 @@ def write_drafts(
                 f"refused: {why} ({len(problems)} {noun}); nothing was written", tuple(problems)
             )
         plan = plan_commit(root, [root / d.file for d in drafts]) if commit and drafts else None
-        for draft in () if dry_run else drafts:
-            atomic_write_text(root / draft.file, draft.text)
+        if not dry_run:
+            atomic_write_many([(root / d.file, d.text) for d in drafts])
         sha = None
         if plan is not None and not dry_run:
             sha = commit_files(plan, _commit_message(message, drafts))
@@ -233,16 +237,30 @@ def triage_edit(rel: str, text: str, update: TriageUpdate) -> str:
     return doc.text()
 
 
+def _findings_before(snap: Snapshot, drafts: Sequence[Draft]) -> dict[str, set[tuple[str, ...]]]:
+    """(rule, subject, message) of the REG findings about each file the drafts change, as the
+    register is now (one evaluation for every draft: such findings are not the change's)."""
+    changed = {d.file for d in drafts if d.record and not d.created}
+    if not changed:
+        return {}
+    found: dict[str, set[tuple[str, ...]]] = {}
+    for f in evaluate(snap.register, snap.today, select_rules(_REG_RULES), "").findings:
+        if f.file in changed:
+            found.setdefault(f.file, set()).add((f.rule, f.subject, f.message))
+    return found
+
+
 def _problems(
-    snap: Snapshot,
     draft: Draft,
     after: Sequence[Finding],
+    seen: set[tuple[str, ...]],
     own: tuple[Finding, ...],
     known_only: bool = False,
 ) -> list[str]:
     """One ``file:line: what`` line per problem of the drafted file: the command's own checks,
-    then what ``check``'s REG rules find in it that they did not find before (a credential
-    always), then, for a record going live, every unsuppressed error about it.
+    then what ``check``'s REG rules find in it (``after``: the findings in that file) that they
+    did not find before (``seen``; a credential always), then, for a record going live, every
+    unsuppressed error about it.
 
     ``known_only``: the draft holds only the values known before the prompts, and the prompts
     ask only for values it lacks; so only a problem at a line holding a value stays whatever
@@ -253,14 +271,10 @@ def _problems(
     fields_reported: set[str] = set()
     for path, message in draft.problems:
         dotted = ".".join(str(p) for p in path)
-        fields_reported.add(dotted)
+        fields_reported.add(_INDEXES.sub("", dotted))
         found.append((line_at(data, (*draft.base, *path)), f"{dotted}: {message}"))
-    seen: set[tuple[str, str, str]] = set()
-    if not draft.created:
-        before = evaluate(snap.register, snap.today, select_rules(_REG_RULES), "")
-        seen = {(f.rule, f.subject, f.message) for f in before.findings if f.file == draft.file}
     for finding in after:
-        if finding.rule not in _REG_RULES or finding.file != draft.file:
+        if finding.rule not in _REG_RULES:
             continue
         if finding.rule != "REG-004" and (finding.rule, finding.subject, finding.message) in seen:
             continue

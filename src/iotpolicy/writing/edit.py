@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.grammar.names import nearest
 from iotpolicy.kinds import PEOPLE_FILE
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import ChangeKind, Justification, Status, TriageStatus
@@ -440,7 +441,9 @@ def triage_target(
     rel = f"advisories/{advisory_id}.yaml"
     record = next((r for r in snap.register.of("advisory") if r.file == rel), None)
     if record is None:
-        raise UsageError(f"no advisory '{advisory_id}' in the register ({rel})")
+        close = nearest(advisory_id, snap.ids("advisory"))
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(f"no advisory '{advisory_id}' in the register ({rel}){hint}")
     if record.model is None:
         snap.valid_file(rel)
     return record, snap.device(device_id).model

@@ -14,7 +14,7 @@ from typing import Any
 from iotpolicy.domain.exceptions import UNSUPPRESSIBLE
 from iotpolicy.engine import context
 from iotpolicy.errors import RefusedError, UsageError
-from iotpolicy.grammar.names import add_hint
+from iotpolicy.grammar.names import add_hint, nearest
 from iotpolicy.kinds import KINDS as RECORD_KINDS
 from iotpolicy.models import Device
 from iotpolicy.models.base import is_slug
@@ -228,7 +228,11 @@ class Snapshot:
         """The valid device record ``device_id``; UsageError or Refused when there is none."""
         rel = DEVICE.file(device_id) if is_slug(device_id) else None
         if rel is None or not (self.register.root / rel).is_file():
-            raise UsageError(f"no device '{device_id}' in the register (devices/{device_id}.yaml)")
+            close = nearest(device_id, self.ids("device"))
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(
+                f"no device '{device_id}' in the register (devices/{device_id}.yaml){hint}"
+            )
         self.valid_file(rel)
         record = next((r for r in self.register.of("device") if r.file == rel), None)
         if record is None or record.model is None:

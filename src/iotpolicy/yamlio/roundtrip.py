@@ -138,7 +138,11 @@ def _node(value: Any) -> Any:
 def dump_new(data: Any, header: str) -> str:
     """A new file holding ``data`` in the register's style, starting with the ``header`` line."""
     indent = (2, 2, 0) if isinstance(data, list) else (2, 4, 2)
-    return f"{header}\n{_dump(_writer(*indent), _node(data))}"
+    return f"{header}\n{_dump(_new_file_writer(*indent), _node(data))}"
+
+
+_new_file_writer = functools.lru_cache(maxsize=2)(_writer)
+"""The writer of new files, one per indentation, made once (an import writes thousands)."""
 
 
 _CORE_SCALARS = (

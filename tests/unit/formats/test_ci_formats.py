@@ -18,8 +18,12 @@ from typing import Any
 
 import jsonschema
 import pytest
+from junitparser import JUnitXml
+from lxml import etree
+from sarif_pydantic import Sarif
 
 from iotpolicy import __version__
+from iotpolicy.formats.common import gist
 from iotpolicy.formats.github import escape_data, escape_property
 from iotpolicy.rules import RULES
 from tests.conftest import DELETE, Run, edited_baseline, write_register
@@ -28,6 +32,8 @@ from tests.support.paths import DATA
 
 AS_OF = "2026-11-25"
 SARIF_SCHEMA = DATA / "sarif-schema-2.1.0.json"
+SCHEMAS = DATA / "schemas"
+"""The consumers' schemas, copied from the shared ones (see its README): JUnit, GitLab."""
 CI_FORMATS = ["sarif", "junit", "github", "gitlab"]
 PREFIX = "compliance/register"
 """Where the register sits inside the temporary repository."""
@@ -73,8 +79,10 @@ def lines_of(cli: Callable[..., Run], root: Path) -> dict[tuple[str, str], int]:
     return {(f["rule"], f["subject"]): f["line"] for f in run.json["findings"]}
 
 
-def fingerprint(*parts: str) -> str:
-    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
+def fingerprint(rule: str, path: str, subject: str, message: str, *occurrence: str) -> str:
+    """The fingerprint of formats.common.located: the message's numbers and dates masked."""
+    parts = [rule, path, subject, gist(message), *occurrence]
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
@@ -84,10 +92,7 @@ def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
     run = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "sarif")
     assert run.exit_code == 1
     log = run.json
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator.check_schema(schema)
-    errors = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
-    assert errors == []
+    assert_valid_sarif(log)
 
     assert log["version"] == "2.1.0"
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
@@ -98,24 +103,46 @@ def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
     ids = [rule["id"] for rule in driver["rules"]]
     assert ids == sorted(RULES) and len(ids) == 33
     seg = driver["rules"][ids.index("SEG-001")]
-    assert {key: seg[key] for key in seg if key not in ("fullDescription", "help")} == {
+    assert {key: seg[key] for key in seg if key != "help"} == {
         "id": "SEG-001",
         "name": "ActiveDevicesAreAssignedANetworkSegment",
         "shortDescription": {"text": "Active devices are assigned a network segment"},
+        "fullDescription": {
+            "text": "An active device has no 'network.segment'.\n\nPasses: 'network: {segment: "
+            "ot-line1}'. Fails: an active PLC without 'network.segment'."
+        },
         "helpUri": "https://github.com/iotpolicy/iotpolicy/blob/main/docs/rules.md#seg-001",
         "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["NIST SC-7", "IEC 62443-3-3 SR 5.1"], "source": "P35S 3.2, 4.2.2"},
+        "properties": {
+            "tags": [
+                "security",
+                "NIST SP 800-53",
+                "IEC 62443-3-3",
+                "NIST SC-7",
+                "IEC 62443-3-3 SR 5.1",
+            ],
+            "precision": "very-high",
+            "problem.severity": "error",
+            "security-severity": "5.5",
+            "source": "P35S 3.2, 4.2.2",
+        },
     }
-    assert seg["fullDescription"]["text"] == RULES["SEG-001"].doc
-    assert seg["help"]["markdown"].startswith(
+    assert seg["help"]["markdown"] == (
         "**Active devices are assigned a network segment** (error; source: P35S 3.2, 4.2.2)\n\n"
         "Controls: NIST SC-7, IEC 62443-3-3 SR 5.1\n\n"
+        "An active device has no `network.segment`.\n\n"
+        "Passes: `network: {segment: ot-line1}`. Fails: an active PLC without `network.segment`."
+    )
+    assert seg["help"]["text"] == (
+        f"{seg['fullDescription']['text']}\n\nControls: NIST SC-7, IEC 62443-3-3 SR 5.1"
     )
     assert "originalUriBaseIds" not in sarif_run
+    assert sarif_run["automationDetails"] == {"id": f"iotpolicy/{PREFIX}/"}
 
     line = lines_of(cli, root)
 
     def result(rule: str, subject: str, level: str, message: str, file: str) -> dict[str, Any]:
+        start = line[(rule, subject)]
         return {
             "ruleId": rule,
             "ruleIndex": ids.index(rule),
@@ -125,11 +152,13 @@ def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
                 {
                     "physicalLocation": {
                         "artifactLocation": {"uri": f"{PREFIX}/{file}", "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": line[(rule, subject)]},
+                        "region": {"startLine": start, "endLine": start},
                     }
                 }
             ],
-            "partialFingerprints": {"iotpolicy/v1": fingerprint(rule, f"{PREFIX}/{file}", subject)},
+            "partialFingerprints": {
+                "primaryLocationLineHash": fingerprint(rule, f"{PREFIX}/{file}", subject, message)
+            },
             "properties": {"subject": subject, "tags": list(RULES[rule].controls)},
         }
 
@@ -146,6 +175,49 @@ def test_sarif_is_valid_sarif_2_1_0_and_says_exactly_what_was_found(
         result("SEG-001", "plc-01", "error", "active device has no network segment", plc),
     ]
     assert sarif_run["properties"] == {"register": str(root), "asOf": AS_OF}
+
+
+def assert_valid_sarif(log: dict[str, Any]) -> Any:
+    """``log`` passes the OASIS SARIF 2.1.0 schema and reads back through sarif-pydantic's
+    models (a SARIF consumer library); returns the parsed log."""
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
+    assert errors == []
+    parsed = Sarif.model_validate(log)
+    for run, raw in zip(parsed.runs, log["runs"], strict=True):
+        assert run.automation_details.id == raw["automationDetails"]["id"]
+        rules = run.tool.driver.rules or []
+        assert [(r.id, r.properties) for r in rules] == [
+            (r["id"], r["properties"]) for r in raw["tool"]["driver"]["rules"]
+        ]
+        read = [
+            (
+                r.rule_id,
+                r.level.value,
+                r.message.text,
+                r.partial_fingerprints["primaryLocationLineHash"],
+                r.locations[0].physical_location.artifact_location.uri,
+                r.locations[0].physical_location.region.start_line,
+                r.locations[0].physical_location.region.end_line,
+                bool((r.model_extra or {}).get("suppressions")),  # the library models it singular
+            )
+            for r in run.results or []
+        ]
+        assert read == [
+            (
+                r["ruleId"],
+                r["level"],
+                r["message"]["text"],
+                r["partialFingerprints"]["primaryLocationLineHash"],
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                r["locations"][0]["physicalLocation"]["region"]["endLine"],
+                "suppressions" in r,
+            )
+            for r in raw["results"]
+        ]
+    return parsed
 
 
 def test_sarif_results_are_in_output_order_and_every_finding_is_there(
@@ -200,6 +272,20 @@ def test_register_at_the_repository_root_has_no_prefix(
     assert {issue["location"]["path"] for issue in run.json} == {"devices/plc-01.yaml"}
 
 
+def assert_valid_junit(text: str) -> Any:
+    """``text`` is valid against Jenkins' junit-10.xsd (lxml) and junitparser reads it with the
+    counts it states; returns junitparser's JUnitXml."""
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-10.xsd")))
+    document = etree.fromstring(text.encode("utf-8"))
+    assert schema.validate(document), schema.error_log
+    xml = JUnitXml.fromstring(text.encode("utf-8"))
+    stated = [(s.name, s.tests, s.failures, s.errors, s.skipped) for s in xml]
+    for suite in xml:
+        suite.update_statistics()  # junitparser's own count of the testcases and results
+    assert [(s.name, s.tests, s.failures, s.errors, s.skipped) for s in xml] == stated
+    return xml
+
+
 def test_junit_has_a_testcase_per_rule_and_subject(
     cli: Callable[..., Run], repo_register: Callable[..., Path]
 ) -> None:
@@ -207,6 +293,7 @@ def test_junit_has_a_testcase_per_rule_and_subject(
     run = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "junit")
     assert run.exit_code == 1
     assert run.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')
+    xml = assert_valid_junit(run.stdout)
     suites = ET.fromstring(run.stdout)
     assert suites.tag == "testsuites"
     people = [p["id"] for p in baseline()["people.yaml"]]
@@ -218,11 +305,14 @@ def test_junit_has_a_testcase_per_rule_and_subject(
     tests = 18 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * len(records)
     assert dict(suites.attrib) == {
         "name": "iotpolicy",
+        "time": "0",
         "tests": str(tests),
         "failures": "2",
         "errors": "0",
-        "skipped": "1",
     }
+    assert sum(int(suite.get("skipped", "")) for suite in suites) == 1
+    assert sum(1 for suite in xml for case in suite if case.is_skipped) == 1
+    assert sum(1 for suite in xml for case in suite if case.is_failure) == 2
     by_name = {suite.get("name", "").split(" ")[0]: suite for suite in suites}
     assert sorted(by_name) == sorted(RULES)
     line = lines_of(cli, root)
@@ -230,71 +320,82 @@ def test_junit_has_a_testcase_per_rule_and_subject(
     seg = by_name["SEG-001"]
     assert seg.get("name") == "SEG-001 Active devices are assigned a network segment"
     assert (seg.get("tests"), seg.get("failures"), seg.get("skipped")) == ("2", "1", "0")
-    assert seg.get("timestamp") == f"{AS_OF}T00:00:00"
+    assert (seg.get("timestamp"), seg.get("time")) == (f"{AS_OF}T00:00:00", "0")
     passed, case = seg
-    assert dict(passed.attrib) == {"classname": "iotpolicy.SEG-001", "name": "cam-01"}
+    assert dict(passed.attrib) == {"classname": "iotpolicy.SEG-001", "name": "cam-01", "time": "0"}
     assert list(passed) == []
-    assert dict(case.attrib) == {
-        "classname": "iotpolicy.SEG-001",
-        "name": "plc-01",
-        "file": f"{PREFIX}/devices/plc-01.yaml",
-        "line": str(line[("SEG-001", "plc-01")]),
-    }
-    [failure] = case
-    assert failure.tag == "failure"
+    assert dict(case.attrib) == {"classname": "iotpolicy.SEG-001", "name": "plc-01", "time": "0"}
+    failure, out = case
+    assert (failure.tag, out.tag) == ("failure", "system-out")
     assert dict(failure.attrib) == {
         "type": "error",
         "message": "active device has no network segment",
     }
-    assert failure.text == (
-        f"{PREFIX}/devices/plc-01.yaml:{line[('SEG-001', 'plc-01')]}: error: "
-        "active device has no network segment"
-    )
+    where = f"{PREFIX}/devices/plc-01.yaml:{line[('SEG-001', 'plc-01')]}"
+    assert failure.text == f"{where}: error: active device has no network segment"
+    assert out.text == failure.text
 
     [warning] = by_name["LIF-001"].iter("failure")
     assert warning.get("type") == "warning"
     skipped_case, passed = by_name["MON-001"]
     assert (skipped_case.get("name"), passed.get("name")) == ("cam-01", "plc-01")
-    [skipped] = skipped_case
-    assert skipped.tag == "skipped"
+    skipped, out = skipped_case
+    assert (skipped.tag, out.tag) == ("skipped", "system-out")
     assert skipped.get("message") == "suppressed by exception exc-1"
     assert skipped.text is not None and skipped.text.endswith("(suppressed by exception exc-1)")
+    assert out.text == skipped.text
 
     assert [dict(case.attrib) for case in by_name["ACC-001"]] == [
-        {"classname": "iotpolicy.ACC-001", "name": "cam-01"},
-        {"classname": "iotpolicy.ACC-001", "name": "plc-01"},
+        {"classname": "iotpolicy.ACC-001", "name": "cam-01", "time": "0"},
+        {"classname": "iotpolicy.ACC-001", "name": "plc-01", "time": "0"},
     ]
     assert [c.get("name") for c in by_name["VEN-002"]] == ["axis", "siemens"]
     assert [c.get("name") for c in by_name["POL-005"]] == ["policy"]
     assert [c.get("name") for c in by_name["REG-004"]] == sorted(records)
     [nothing] = by_name["LIF-002"]  # no retired device to judge
-    assert dict(nothing.attrib) == {"classname": "iotpolicy.LIF-002", "name": "no subject"}
+    assert dict(nothing.attrib) == {
+        "classname": "iotpolicy.LIF-002",
+        "name": "no subject",
+        "time": "0",
+    }
 
 
-def test_junit_merges_findings_of_one_subject_into_one_testcase(
+def test_junit_gives_each_finding_of_a_subject_its_own_failure(
     cli: Callable[..., Run], repo_register: Callable[..., Path]
 ) -> None:
     flows = [
         {"to": "mgmt", "service": "syslog", "port": 514, "protocol": "udp"},
         {"to": "mgmt", "service": "ntp", "port": 123, "protocol": "udp"},
     ]
-    root = repo_register({"segments/ot-line1.yaml": {"flows": flows}})
+    edits: dict[str, Any] = {"segments/ot-line1.yaml": {"flows": flows}}
+    edits["devices/cam-01.yaml"] = {"monitoring.logging": False}
+    edits["exceptions/exc-1.yaml"] = EXCEPTION
+    root = repo_register(edits)
     findings = cli("check", "--register", str(root), "--as-of", AS_OF, "-f", "json").json[
         "findings"
     ]
     seg004 = [f for f in findings if f["rule"] == "SEG-004"]
     assert len(seg004) == 2  # one per flow without a purpose, both about ot-line1
-    suites = ET.fromstring(
-        cli("check", "--register", str(root), "--as-of", AS_OF, "-f", "junit").stdout
-    )
+    run = cli("check", "--register", str(root), "--as-of", AS_OF, "-f", "junit")
+    xml = assert_valid_junit(run.stdout)
+    suites = ET.fromstring(run.stdout)
     [suite] = [s for s in suites if s.get("name", "").startswith("SEG-004")]
     cases = {c.get("name"): c for c in suite}
     assert {f["subject"] for f in seg004} == {"ot-line1"}
     assert sorted(cases) == ["iot-cams", "mgmt", "office", "ot-line1"]  # every segment judged
     assert [c for c in cases.values() if list(c)] == [cases["ot-line1"]]
-    [failure] = cases["ot-line1"].iter("failure")
-    assert failure.text is not None
-    assert len(failure.text.splitlines()) == len(seg004)
+    failures = list(cases["ot-line1"].iter("failure"))
+    assert [f.get("message") for f in failures] == [f["message"] for f in seg004]
+    path = f"{PREFIX}/segments/ot-line1.yaml"
+    assert [f.text for f in failures] == [
+        f"{path}:{f['line']}: error: {f['message']}" for f in seg004
+    ]
+    [out] = cases["ot-line1"].iter("system-out")
+    assert out.text == "\n".join(f.text or "" for f in failures)
+    assert (suite.get("tests"), suite.get("failures")) == ("4", "2")
+    [parsed] = [s for s in xml if s.name.startswith("SEG-004")]
+    [case] = [c for c in parsed if c.name == "ot-line1"]
+    assert [r.message for r in case.result] == [f["message"] for f in seg004]
 
 
 def test_github_annotations_one_per_finding(
@@ -339,6 +440,7 @@ def test_gitlab_code_quality_issues_with_line_independent_fingerprints(
     assert run.exit_code == 1
     line = lines_of(cli, root)
     plc = f"{PREFIX}/devices/plc-01.yaml"
+    lif, seg = line[("LIF-001", "plc-01")], line[("SEG-001", "plc-01")]
     assert run.json == [
         {
             "type": "issue",
@@ -346,8 +448,8 @@ def test_gitlab_code_quality_issues_with_line_independent_fingerprints(
             "description": "LIF-001 plc-01: end of support is unknown",
             "categories": ["Security"],
             "severity": "minor",
-            "fingerprint": fingerprint("LIF-001", plc, "plc-01"),
-            "location": {"path": plc, "lines": {"begin": line[("LIF-001", "plc-01")]}},
+            "fingerprint": fingerprint("LIF-001", plc, "plc-01", "end of support is unknown"),
+            "location": {"path": plc, "lines": {"begin": lif, "end": lif}},
         },
         {
             "type": "issue",
@@ -355,10 +457,13 @@ def test_gitlab_code_quality_issues_with_line_independent_fingerprints(
             "description": "SEG-001 plc-01: active device has no network segment",
             "categories": ["Security"],
             "severity": "major",
-            "fingerprint": fingerprint("SEG-001", plc, "plc-01"),
-            "location": {"path": plc, "lines": {"begin": line[("SEG-001", "plc-01")]}},
+            "fingerprint": fingerprint(
+                "SEG-001", plc, "plc-01", "active device has no network segment"
+            ),
+            "location": {"path": plc, "lines": {"begin": seg, "end": seg}},
         },
     ]
+    assert_valid_code_quality(run.json)
     # Lines move when the file is edited above the finding; the fingerprints stay.
     device = root / "devices" / "plc-01.yaml"
     device.write_text("# Moved to hall B.\n# Ticket 4711.\n" + device.read_text(), "utf-8")
@@ -379,10 +484,21 @@ def test_gitlab_fingerprints_are_unique_when_a_subject_repeats(
     root = repo_register({"segments/ot-line1.yaml": {"flows": flows}})
     issues = cli("check", "--register", str(root), "--as-of", AS_OF, "-f", "gitlab").json
     path = f"{PREFIX}/segments/ot-line1.yaml"
+    message = "flow to 'mgmt' has no purpose"  # the same for both flows
     assert [issue["fingerprint"] for issue in issues] == [
-        fingerprint("SEG-004", path, "ot-line1"),
-        fingerprint("SEG-004", path, "ot-line1", "1"),
+        fingerprint("SEG-004", path, "ot-line1", message),
+        fingerprint("SEG-004", path, "ot-line1", message, "1"),
     ]
+
+
+def assert_valid_code_quality(issues: list[dict[str, Any]]) -> None:
+    """Every issue is valid against GitLab's Code Quality schema, on one line, with its end."""
+    schema = json.loads((SCHEMAS / "gitlab-codeclimate.json").read_text(encoding="utf-8"))
+    for issue in issues:
+        assert list(jsonschema.Draft7Validator(schema).iter_errors(issue)) == []
+        assert "\n" not in issue["description"] and issue["description"].isprintable()
+        lines = issue["location"]["lines"]
+        assert lines["end"] >= lines["begin"] >= 1
 
 
 @pytest.mark.parametrize("fmt", CI_FORMATS)
@@ -424,12 +540,11 @@ def test_a_clean_register_gives_passing_junit_and_empty_sarif(
     suites = ET.fromstring(junit.stdout)
     records = 1 + len(baseline()["people.yaml"]) + 4 + 2 + 3  # policy, people, segments ...
     tests = 18 * 2 + 1 + 4 + 3 * 2 + 1 + 5 + 4 * records  # EXC-001 and LIF-002: "no subject"
-    assert (suites.get("tests"), suites.get("failures"), suites.get("skipped")) == (
-        str(tests),
-        "0",
-        "0",
-    )
+    assert (suites.get("tests"), suites.get("failures")) == (str(tests), "0")
+    assert {suite.get("skipped") for suite in suites} == {"0"}
     assert len(list(suites.iter("testcase"))) == tests
+    xml = assert_valid_junit(junit.stdout)
+    assert all(case.is_passed for suite in xml for case in suite)
     sarif = cli(*base, "sarif")
     assert sarif.exit_code == 0
     assert sarif.json["runs"][0]["results"] == []

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from iotpolicy.formats.oscal import UUID_NAMESPACE, control_id
+from iotpolicy.rules import RULES
 from tests.conftest import DELETE, Run
 from tests.support.paths import REPO
 from tests.unit.formats.test_ci_formats import EXCEPTION, MIXED
@@ -278,3 +279,126 @@ def test_secrets_never_reach_the_export(
         assert run.exit_code == 0, run.stderr
         assert_no_leak(run.stdout + run.stderr)
         load(json.loads(run.stdout))
+
+
+SCHEMAS = ROOT / "tests" / "data" / "schemas"
+RESULTS_SCHEMA = SCHEMAS / "oscal_assessment-results_schema-1.1.2.json"
+
+
+def nist_valid(document: dict[str, Any], schema: dict[str, Any], tmp_path: Path) -> None:
+    """``document`` passes ``schema`` under check-jsonschema (its ECMA regex engine reads the
+    ``\\p{L}`` patterns of NIST's schemas)."""
+    import subprocess
+    import sys
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    (tmp_path / "document.json").write_text(json.dumps(document), encoding="utf-8")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--schemafile",
+            str(tmp_path / "schema.json"),
+            str(tmp_path / "document.json"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def plan_schema() -> dict[str, Any]:
+    """NIST's assessment-plan root (OSCAL 1.1.2) over the definitions the results schema shares
+    with it (metadata, import-ssp, activities, tasks, subjects, reviewed controls, back matter):
+    the plan's own schema is not on this machine, its parts are."""
+    schema: dict[str, Any] = json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8"))
+
+    def ref(name: str) -> dict[str, str]:
+        return {"$ref": f"#assembly_oscal-{name}"}
+
+    def array(name: str) -> dict[str, Any]:
+        return {"type": "array", "minItems": 1, "items": ref(name)}
+
+    plan = {
+        "type": "object",
+        "properties": {
+            "uuid": {"$ref": "#/definitions/UUIDDatatype"},
+            "metadata": ref("metadata_metadata"),
+            "import-ssp": ref("assessment-common_import-ssp"),
+            "local-definitions": {
+                "type": "object",
+                "properties": {
+                    "components": array("implementation-common_system-component"),
+                    "activities": array("assessment-common_activity"),
+                },
+                "additionalProperties": False,
+            },
+            "reviewed-controls": ref("assessment-common_reviewed-controls"),
+            "assessment-subjects": array("assessment-common_assessment-subject"),
+            "tasks": array("assessment-common_task"),
+            "back-matter": ref("metadata_back-matter"),
+        },
+        "required": ["uuid", "metadata", "import-ssp", "reviewed-controls"],
+        "additionalProperties": False,
+    }
+    schema["properties"] = {"$schema": schema["properties"]["$schema"], "assessment-plan": plan}
+    schema["required"] = ["assessment-plan"]
+    return schema
+
+
+def test_the_plan_and_the_results_load_validate_and_point_at_each_other(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    from trestle.oscal.assessment_plan import Model as PlanModel
+
+    out = tmp_path / "oscal"
+    register = str(ROOT / "register")
+    base = ("export", "oscal", "--register", register, "--as-of", AS_OF)
+    assert cli(*base, "--plan", "-o", str(out / "assessment-plan.json")).exit_code == 0
+    assert cli(*base, "-o", str(out / "assessment-results.json")).exit_code == 0
+    results = json.loads((out / "assessment-results.json").read_text(encoding="utf-8"))
+    href = results["assessment-results"]["import-ap"]["href"]
+    plan = json.loads((out / href).read_text(encoding="utf-8"))  # resolves beside the results
+    ap = PlanModel.parse_obj(plan).assessment_plan
+    load(results)
+    nist_valid(results, json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8")), tmp_path / "ar")
+    nist_valid(plan, plan_schema(), tmp_path / "ap")
+
+    [task] = ap.tasks
+    activities = {a.title.split(" ")[0]: a for a in ap.local_definitions.activities}
+    assert sorted(activities) == sorted(RULES)
+    assert {str(a.activity_uuid) for a in task.associated_activities} == {
+        str(a.uuid) for a in activities.values()
+    }
+    seg = activities["SEG-001"]
+    assert "``" not in seg.description and "`network.segment`" in seg.description
+    assert [c.control_id for c in seg.related_controls.control_selections[0].include_controls] == [
+        "sc-7",
+        "iec-62443-3-3-sr-5.1",
+    ]
+    [result] = results["assessment-results"]["results"]
+    for observation in result["observations"]:
+        [origin] = observation["origins"]
+        assert origin["related-tasks"] == [{"task-uuid": str(task.uuid)}]
+    reviewed = plan["assessment-plan"]["reviewed-controls"]
+    assert reviewed == result["reviewed-controls"]
+    assert ap.import_ssp.href == f"#{ap.back_matter.resources[0].uuid}"
+    again = cli(*base, "--plan").stdout
+    assert json.loads(again) == plan  # deterministic
+    later = cli("export", "oscal", "--register", register, "--as-of", "2026-12-01", "--plan").json
+    assert later["assessment-plan"]["uuid"] == plan["assessment-plan"]["uuid"]
+
+
+def test_every_export_of_a_hostile_register_validates_against_nists_schema(
+    cli: Callable[..., Run], make_register: Callable[..., Path], tmp_path: Path
+) -> None:
+    from tests.unit.reports.test_escaping import HOSTILE, hostile_edits
+
+    root = make_register(hostile_edits())
+    document = export(cli, root)
+    load(document)
+    nist_valid(document, json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8")), tmp_path / "ar")
+    risks = document["assessment-results"]["results"][0]["risks"]
+    assert [risk["description"] for risk in risks] == [HOSTILE]  # the text, as written
+    plan = cli("export", "oscal", "--register", str(root), "--as-of", AS_OF, "--plan").json
+    nist_valid(plan, plan_schema(), tmp_path / "ap")

@@ -50,7 +50,8 @@ def test_a_document_drafts_a_record_with_affects_and_candidates(tmp_path: Path) 
         {
             "device": "gw-03",
             "status": "candidate",
-            "note": "possible match: model 'MGate 5109' is 90% similar to 'MGate 5103' >=2.0,<2.3",
+            "note": "possible match: model 'MGate 5103-T' is 91% similar to 'MGate 5103' "
+            ">=2.0,<2.3",
         }
     ]
     ((rel, headline, matches, _),) = reports

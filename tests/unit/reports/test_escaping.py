@@ -24,7 +24,7 @@ HOSTILE = (
 strike-through, maths, backslash, entity, a newline opening a list, Mermaid syntax and a fence."""
 ESCAPED = (
     "Evil \\| name \\`code\\` &lt;script&gt;alert(1)&lt;/script&gt; \\*b\\* \\_i\\_ "
-    "\\[l\\](http://e.example) \\#h \\~s\\~ \\$x\\$ \\\\ &amp;amp;<br>"
+    "\\[l\\](http&#58;//e.example) \\#h \\~s\\~ \\$x\\$ \\\\ &amp;amp;<br>"
     '\\- second line "\\]--&gt;x\\[ %%{init: {"securityLevel": "loose"}}%% \\`\\`\\`'
 )
 """HOSTILE as every report prints it."""
@@ -110,7 +110,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     args = ["report", "--register", str(repo.register), "--as-of", "2026-11-25", "-o", str(out)]
     run = CliRunner().invoke(app, args, catch_exceptions=False)
     assert run.exit_code == 0, run.stderr
-    return {path.name: path.read_text(encoding="utf-8") for path in out.iterdir()}
+    return {path.name: path.read_text(encoding="utf-8") for path in out.glob("*.md")}
 
 
 def cells(row: str) -> list[str]:
@@ -143,7 +143,7 @@ def test_every_report_prints_the_hostile_value_escaped(reports: dict[str, str]) 
     """The classification (every header) and the organisation carry it into every report."""
     assert len(reports) == 9
     for name, text in reports.items():
-        assert f"**Classification: {ESCAPED}**" in text, name
+        assert f"**Classification:** {ESCAPED}" in text, name
         assert "<script" not in text, name
         assert not re.search(r"(?<!\\)\]\(http", text), name  # no link opens
         assert "\n- second line" not in text, name
@@ -182,41 +182,57 @@ def test_no_value_breaks_a_table(reports: dict[str, str], name: str) -> None:
 def test_the_mermaid_diagram_holds_no_raw_value(reports: dict[str, str]) -> None:
     lines = mermaid_block(reports["network.md"])
     assert lines[0] == "flowchart LR"
-    node = r"(?:s|u)[0-9a-f]{12}|internet"
+    node = r"(?:seg|unknown)_[a-z0-9_]+|internet"
+    box = r"(?:site|zone)_[a-z0-9_]+"
     # Quoted; inside only entity codes, <br> and no quote, backtick, bracket, brace, pipe, %.
     label = r'"(?:[^"`<>%#\[\]{}|;]|#\d+;|<br>)*"'
     patterns = [
-        rf"  subgraph zone_[a-z]+\[{label}\]",
-        rf"    (?:{node})\[{label}\]",
-        "  end",
+        rf" +subgraph {box}\[{label}\]",
+        rf" +(?:{node})\[{label}\]",
+        " +end",
         r'  internet\(\["Internet"\]\)',
-        rf"  (?:{node})\[{label}\]",
-        rf"  (?:{node}) (?:-->|==>)\|{label}\| (?:{node})",
-        r"  linkStyle \d+ stroke:#d00000,stroke-width:4px,color:#d00000",
+        rf"  (?:{node}) (?:-->|==>|-\.->)\|{label}\| (?:{node})",
+        r"  linkStyle \d+ stroke:#(?:d00000|b35900),stroke-width:\dpx,color:#(?:d00000|b35900)",
+        "  classDef unknown fill:#fff4ce,stroke:#b35900,stroke-width:2px,stroke-dasharray:5 5,"
+        "color:#000000",
+        r"  class unknown_[a-z0-9_]+ unknown",
     ]
     for line in lines[1:]:
         assert any(re.fullmatch(p, line) for p in patterns), line
     diagram = "\n".join(lines)
-    assert SEGMENT not in diagram.replace("ot-line1, ", "")  # ids only inside labels
+    assert "<br>" not in diagram  # Mermaid would read such a label as HTML, then as Markdown
+    assert SEGMENT not in diagram.replace("(ot-line1, ", "")  # ids only inside labels
     assert "#34;#93;--#62;x#91;" in diagram  # the hostile name's Mermaid syntax, as entities
-    assert mermaid_id(SEGMENT, "s") in diagram
-    assert mermaid_id(UNKNOWN_TARGET, "u") in diagram
+    assert "seg_ot_line1[" in diagram  # readable ids
+    assert 'unknown_x_y["UNKNOWN TARGET: x#34;#93;--#62;y#91; (not a segment)"]' in diagram
+    assert "  class unknown_x_y unknown" in diagram
 
 
-def test_forbidden_flows_are_highlighted(reports: dict[str, str]) -> None:
+def arrows_of(lines: list[str]) -> list[str]:
+    """The diagram's arrows, in order (linkStyle counts them so)."""
+    return [line for line in lines if re.search(r" (?:-->|==>|-\.->)\|", line)]
+
+
+def test_forbidden_flows_and_unknown_targets_are_marked_in_colour_and_words(
+    reports: dict[str, str],
+) -> None:
     lines = mermaid_block(reports["network.md"])
-    arrows = [line for line in lines if re.search(r" (?:-->|==>)\|", line)]
+    arrows = arrows_of(lines)
     forbidden = [i for i, line in enumerate(arrows) if " ==>|" in line]
-    ot, guest = mermaid_id(SEGMENT, "s"), mermaid_id("guest", "s")
-    assert [arrows[i].split()[0] for i in forbidden] == [guest, ot]
-    assert arrows[forbidden[0]].endswith(f"| {ot}")
+    assert [arrows[i].split()[0] for i in forbidden] == ["seg_guest", "seg_ot_line1"]
+    assert arrows[forbidden[0]].endswith("| seg_ot_line1")
     assert arrows[forbidden[1]].endswith("| internet")
     assert all('|"FORBIDDEN: ' in arrows[i] for i in forbidden)
     styles = [line for line in lines if line.startswith("  linkStyle")]
-    assert [int(line.split()[1]) for line in styles] == forbidden
+    red = [int(line.split()[1]) for line in styles if "#d00000" in line]
+    amber = [int(line.split()[1]) for line in styles if "#b35900" in line]
+    assert red == forbidden
+    [unknown] = [i for i, line in enumerate(arrows) if line.endswith("| unknown_x_y")]
+    assert amber == [unknown] and " -.->|" in arrows[unknown]
     table = reports["network.md"].split("## Flows", 1)[1]
     assert "**forbidden:** guest segment has a flow to ot segment 'ot-line1'" in table
     assert "**forbidden:** ot segment has a flow to the internet" in table
+    assert '| x"\\]--&gt;y\\[ (**unknown target**) |' in table
 
 
 def test_a_value_that_looks_like_a_credential_is_not_printed(
@@ -250,6 +266,12 @@ def test_a_value_that_looks_like_a_credential_is_not_printed(
         ("[x](y)", "\\[x\\](y)"),
         ("a_b*c~d$e\\f", "a\\_b\\*c\\~d\\$e\\\\f"),
         ("password: hunter2", "(redacted)"),
+        ("mail ole@example.com", "mail ole&#64;example.com"),
+        (
+            "see https://x.example/a or www.x.example",
+            "see https&#58;//x.example/a or www&#46;x.example",
+        ),
+        ("esc \x1b[31m red\u202e", "esc \\\\x1b\\[31m red\\\\u202e"),
     ],
 )
 def test_md_escapes_markdown_and_html(value: str, expected: str) -> None:

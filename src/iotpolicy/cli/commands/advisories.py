@@ -7,6 +7,7 @@ reads them, write all or nothing, ``--commit`` one commit)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -106,6 +107,9 @@ def advisories_import(
             for match in matches:
                 if is_possible(match):
                     typer.echo(f"  candidate {match.describe()}")
+            for match in matches:
+                if not match.exact and not match.affected:
+                    typer.echo(f"  similar {match.describe()}: no candidate")
             if not matches:
                 typer.echo("  matches no registered device")
             for warning in warnings:
@@ -261,8 +265,10 @@ def advisories_triage(
 
         words = ["advisories", "triage", advisory_id, device_id, decision.value]
         words += [*(["--register", register] if register else []), *(["--commit"] * commit)]
+        needed = {"justification"} if status is TriageStatus.NOT_AFFECTED else set()
+        fields = [replace(f, required=True) if f.key in needed else f for f in TRIAGE_FIELDS]
         _, outcome = edit_with_prompts(
-            words, None, TRIAGE_FIELDS, given, root, interactive, write,
+            words, None, fields, given, root, interactive, write,
             start={"status": status.value}, check_first=False,
         )  # fmt: skip
     typer.echo(f"{outcome.message}: {outcome.file} written.")

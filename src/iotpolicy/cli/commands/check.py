@@ -27,6 +27,7 @@ from iotpolicy.cli.app import (
 from iotpolicy.cli.completion import complete_rule_id
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
+from iotpolicy.findings import CheckResult
 from iotpolicy.formats import FORMATS, render
 from iotpolicy.gitlog import GitError, repository_root
 from iotpolicy.register import collector_paused, find_register, load_register
@@ -77,7 +78,9 @@ def check(
     """Validate the register and evaluate every rule of the policy's control catalogue.
 
     Without --format, under GitHub Actions (GITHUB_ACTIONS=true) the text report is followed on
-    standard output by one workflow-command annotation per finding.
+    standard output by one workflow-command annotation per finding. With annotations (that, or
+    --format github) and GITHUB_STEP_SUMMARY set, a Markdown job summary of every finding is
+    appended to that file.
     """
     day = parse_as_of(as_of)
     annotate = fmt is None and os.environ.get("GITHUB_ACTIONS") == "true"
@@ -101,7 +104,30 @@ def check(
         write_output(render(name, result, colour), output)
         if annotate:
             write_output(render("github", result), None)
+        if annotate or name == "github":
+            append_job_summary(result)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)
+
+
+def append_job_summary(result: CheckResult) -> None:
+    """Under GitHub Actions (``GITHUB_STEP_SUMMARY`` set), append the Markdown job summary of
+    ``result`` to that file, linking findings to the checked commit; a summary that cannot be
+    written is one line on stderr, never a failed check."""
+    from iotpolicy.formats.summary import blob_url, render_summary
+
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    names = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    parts = [os.environ.get(name, "") for name in names]
+    url = blob_url(*parts) if all(parts) else None
+    path = Path(target)
+    try:
+        used = path.stat().st_size if path.exists() else 0
+        with path.open("a", encoding="utf-8") as summary:
+            summary.write(render_summary(result, url, used))
+    except OSError as exc:
+        typer.echo(f"iotpolicy: job summary not written to {target}: {exc.strerror}", err=True)
 
 
 def repository_path(root: Path) -> str | None:

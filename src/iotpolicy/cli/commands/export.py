@@ -20,7 +20,7 @@ from iotpolicy.cli.app import (
 )
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
-from iotpolicy.formats.oscal import render_oscal
+from iotpolicy.formats.oscal import PLAN_FILE, render_oscal
 from iotpolicy.fsio import atomic_write_bytes
 from iotpolicy.importers.spreadsheet import device_table, to_csv, to_xlsx
 from iotpolicy.register import collector_paused, find_register, load_register
@@ -45,12 +45,20 @@ def export_oscal(
     strict: bool = typer.Option(
         False, "--strict", help="Warnings make their controls not satisfied too."
     ),
+    plan: bool = typer.Option(
+        False,
+        "--plan",
+        help=f"Write the assessment plan the results follow instead (save it as {PLAN_FILE} "
+        "beside the results: their import-ap points there).",
+    ),
 ) -> None:
-    """The compliance state as an OSCAL 1.1 assessment-results document (JSON).
+    """The compliance state as an OSCAL 1.1 assessment-results document (JSON), or with --plan
+    the assessment plan it follows.
 
     Observations per rule, findings per control (satisfied or not-satisfied), valid exceptions as
-    deviation-approved risks with their deadline, and the devices as inventory items. Exit 0
-    whatever the findings: an export is not a check.
+    deviation-approved risks with their deadline, and the devices as inventory items; the plan
+    has one activity per rule and the task that runs them. Exit 0 whatever the findings: an
+    export is not a check.
     """
     day = parse_as_of(as_of)
     with user_errors():
@@ -58,7 +66,7 @@ def export_oscal(
         with collector_paused():
             loaded = load_register(root)
             result = evaluate(loaded, day, select_rules(), register_label(register, root))
-            text = render_oscal(loaded, result, strict)
+            text = render_oscal(loaded, result, strict, plan)
         write_output(text, output)
 
 
