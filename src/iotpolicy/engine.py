@@ -10,6 +10,7 @@ from iotpolicy.findings import CheckResult, Finding
 from iotpolicy.register import Register
 from iotpolicy.rules import RULES, Context, Rule
 from iotpolicy.rules.exceptions import UNSUPPRESSIBLE, valid_exceptions
+from iotpolicy.secrets import Scrubber, hidden_values, looks_secret, may_hold_secret
 
 
 def select_rules(ids: Iterable[str] = ()) -> list[Rule]:
@@ -34,6 +35,7 @@ def evaluate(
     """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted;
     with ``subjects``, also the subjects each rule judged."""
     ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
+    scrub = secrets_of(register)
     findings: list[Finding] = []
     for rule in rules:
         for violation in rule.check(ctx):
@@ -41,10 +43,10 @@ def evaluate(
                 Finding(
                     rule=rule.id,
                     severity=violation.severity or rule.severity,
-                    subject=violation.subject,
+                    subject=scrub(violation.subject),
                     file=violation.file,
                     line=violation.line,
-                    message=violation.message,
+                    message=scrub(violation.message),
                     controls=rule.controls,
                 )
             )
@@ -60,6 +62,19 @@ def evaluate(
         rules=tuple(rule.id for rule in rules),
         subjects={rule.id: ctx.subjects(rule.scope) for rule in rules} if subjects else {},
     )
+
+
+def secrets_of(register: Register) -> Scrubber:
+    """What takes the register's credential-looking values out of every finding: a message
+    quotes values (an id, a reference, a remote access method, an unknown key), and none of
+    them may carry a secret into an output."""
+    values: set[str] = set()
+    for record in register.all_records():
+        if may_hold_secret(register.texts.get(record.file, "")):
+            values |= hidden_values(record.data)
+    for facts in register.cached_facts:  # device files the cache spared reading
+        values |= {v for v in facts if isinstance(v, str) and looks_secret(v)}
+    return Scrubber(values)
 
 
 def apply_exceptions(ctx: Context, findings: list[Finding]) -> list[Finding]:

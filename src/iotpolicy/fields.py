@@ -32,7 +32,7 @@ from iotpolicy.models.enums import (
     Role,
     Zone,
 )
-from iotpolicy.secrets import scan_text
+from iotpolicy.secrets import looks_secret
 from iotpolicy.yamlio import PlainStr, Quoted
 
 Values = dict[str, Any]
@@ -70,7 +70,7 @@ def text(raw: str) -> str:
     value = raw.strip()
     if not value:
         raise ValueError("must not be empty")
-    if any(True for _ in scan_text(f"text: {value}")):
+    if looks_secret(value):
         raise ValueError(
             "looks like a credential (a password, key or token); never store credentials in "
             "the register"

@@ -23,7 +23,7 @@ from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.names import nearest
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
-from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret
+from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret, shown
 from iotpolicy.yamlio import MAX_FILE_BYTES, decode, parse_text
 
 Value = str | tuple[str, ...] | None
@@ -230,7 +230,7 @@ def _people_now(root: Path) -> set[str]:
 
 
 def _entry(commit: LogCommit, records: list[RecordChange]) -> HistoryEntry:
-    message = REDACTED if looks_secret(commit.subject) else commit.subject
+    message = shown(commit.subject)
     return HistoryEntry(
         commit.commit, commit.date, commit.author, commit.email, message, tuple(records)
     )
@@ -312,7 +312,7 @@ def _kind_of(path: str) -> str:
 
 def _id_of(data: Any) -> str | None:
     raw = data.get("id") if isinstance(data, dict) else None
-    return raw.strip() if isinstance(raw, str) and raw.strip() else None
+    return shown(raw.strip()) if isinstance(raw, str) and raw.strip() else None
 
 
 def _record_change(
@@ -401,8 +401,10 @@ def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Value]]:
 
 def _redacted(path: str, old: Value, new: Value) -> FieldChange:
     """The change, with both values redacted when the field is a credential key or either value
-    looks like a credential."""
-    secret = any(is_secret_key(part) for part in path.split("."))
+    looks like a credential, and any key of its path that looks like one too."""
+    parts = path.split(".")
+    secret = any(is_secret_key(part) for part in parts)
+    path = ".".join(shown(part) for part in parts)
     secret = secret or any(looks_secret(text) for text in _texts(old) + _texts(new))
     if secret:
         return FieldChange(

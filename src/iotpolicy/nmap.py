@@ -8,6 +8,7 @@ declaration other than nmap's own bare ``<!DOCTYPE nmaprun>`` are refused with o
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import ipaddress
 import json
@@ -26,6 +27,7 @@ from iotpolicy.errors import UsageError
 from iotpolicy.models import Device, Segment
 from iotpolicy.models.enums import Status
 from iotpolicy.models.policy import DEFAULT_INSECURE_SERVICES
+from iotpolicy.secrets import shown
 from iotpolicy.wording import plural
 
 MAX_SCAN_BYTES = 64 * 1024 * 1024
@@ -611,7 +613,11 @@ def _scope(scan: Scan, networks: Sequence[tuple[Network, str]]) -> list[Network]
 
 
 def render(result: Reconciliation, fmt: str) -> str:
-    """The reconciliation as ``text``, ``json`` or ``markdown``."""
+    """The reconciliation as ``text``, ``json`` or ``markdown``; a message that would echo a
+    credential-looking name from the scan or the register shows ``(redacted)``."""
+    items = tuple(dataclasses.replace(i, message=shown(i.message)) for i in result.items)
+    scan = dataclasses.replace(result.scan, scanner=shown(result.scan.scanner))
+    result = dataclasses.replace(result, items=items, scan=scan)
     if fmt == "json":
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":

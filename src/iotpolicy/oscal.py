@@ -52,8 +52,11 @@ Json = dict[str, Any]
 
 
 def render_oscal(register: Register, result: CheckResult, strict: bool = False) -> str:
-    """The assessment-results document as indented JSON with a final newline."""
-    document = assessment_results(register, result, strict)
+    """The assessment-results document as indented JSON with a final newline; no value that
+    looks like a credential is in it."""
+    from iotpolicy.engine import secrets_of
+
+    document = secrets_of(register).data(assessment_results(register, result, strict))
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

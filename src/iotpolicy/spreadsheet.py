@@ -39,6 +39,7 @@ from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
 from iotpolicy.models.base import is_slug
 from iotpolicy.names import add_hint, resolve_record, resolve_vendor, slugify
+from iotpolicy.secrets import quoted
 
 MAX_SHEET_BYTES = 32 * 1024 * 1024
 """Spreadsheets above this size are refused unread."""
@@ -91,7 +92,7 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        where = f"row {self.row}" + (f", column {quoted(self.column)}" if self.column else "")
         return f"{where}: {self.message}"
 
 
@@ -256,9 +257,13 @@ def parse_map_options(items: Sequence[str]) -> dict[str, str]:
         column, sep, field = item.rpartition("=")
         column, field = column.strip(), field.strip()
         if not sep or not column or not field:
-            raise SheetError(f"--map {item!r}: write it as COLUMN=FIELD (or COLUMN=- to skip)")
+            raise SheetError(
+                f"--map {quoted(item)}: write it as COLUMN=FIELD (or COLUMN=- to skip)"
+            )
         if field != SKIP and field not in fields:
-            raise SheetError(f"--map {item!r}: {field!r} is not a device field ({_hint(field)})")
+            raise SheetError(
+                f"--map {quoted(item)}: {quoted(field)} is not a device field ({_hint(field)})"
+            )
         result[normal_header(column)] = field
     return result
 
@@ -285,19 +290,19 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str]) -> ColumnM
         if field is not None:
             if field in used:
                 raise SheetError(
-                    f"columns '{used[field]}' and '{header}' both hold {field}; "
-                    f"skip one with --map '{header}=-'"
+                    f"columns {quoted(used[field])} and {quoted(header)} both hold {field}; "
+                    f"skip one with --map {quoted(header + '=-')}"
                 )
             used[field] = header
         fields.append(field)
     present = {normal_header(h) for h in headers}
     for key in overrides:
         if key not in present:
-            raise SheetError(f"--map names a column the file does not have: {key!r}")
+            raise SheetError(f"--map names a column the file does not have: {quoted(key)}")
     if "id" not in used and "name" not in used:
         raise SheetError(
             "no column holds the device id or name (headers: "
-            + ", ".join(repr(h) for h in headers if h)
+            + ", ".join(quoted(h) for h in headers if h)
             + "); name it with --map COLUMN=id"
         )
     return ColumnMap(tuple(headers), tuple(fields))
@@ -571,7 +576,7 @@ def resolve_references(
             known = names.get(kind, {})
             found = resolve_vendor(text, known) if kind == "vendor" else resolve_record(text, known)
             if found is None:
-                problem = f"no {kind} with id or name {text!r}; {add_hint(kind)}"
+                problem = f"no {kind} with id or name {quoted(text)}; {add_hint(kind)}"
                 errors.append(CellError(row.row, columns.column(field), problem))
             else:
                 values[field] = found

@@ -50,7 +50,7 @@ from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
 from iotpolicy.fields import RETIRE_FIELDS, Field, Ref, Values
 from iotpolicy.models.enums import ChangeKind
 from iotpolicy.register import find_register, load_register
-from iotpolicy.secrets import scan_text
+from iotpolicy.secrets import looks_secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -241,7 +241,7 @@ def command_line(words: Sequence[str], options: Iterable[tuple[str, str | None]]
     tokens = ["iotpolicy", *words]
     left_out: list[str] = []
     for option, value in options:
-        if value is not None and any(scan_text(f"text: {value}")):
+        if value is not None and looks_secret(value):
             left_out.append(option)
         else:
             tokens += [option] if value is None else [option, value]

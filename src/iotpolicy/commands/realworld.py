@@ -47,7 +47,7 @@ from iotpolicy.editing import (
     triage_target,
     write_drafts,
 )
-from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.engine import evaluate, secrets_of, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from iotpolicy.fields import TRIAGE_FIELDS, Values
 from iotpolicy.kev import as_record, known_exploited, parse_kev
@@ -730,6 +730,7 @@ def advisories_list(
         loaded = load_register(root)
         devices = _valid(loaded, "device")
         vendors = _names(loaded, "vendor")
+        scrub = secrets_of(loaded)  # titles and notes are the register's free text
         entries = []
         for advisory in sorted(_valid(loaded, "advisory"), key=lambda a: a.id):
             matches = record_matches(advisory, devices, vendors)
@@ -754,30 +755,35 @@ def advisories_list(
                 }
                 for a, ms, affected in entries
             ]
-            write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
+            text = json.dumps(scrub.data(document), indent=2, ensure_ascii=False)
+            write_output(text + "\n", None)
             return
+
+        def echo(line: str) -> None:
+            typer.echo(scrub(line))
+
         if not entries:
-            typer.echo("No advisories recorded.")
+            echo("No advisories recorded.")
         for advisory, matches, affected in entries:
-            typer.echo(
+            echo(
                 f"{advisory.id}  {advisory.status.value}  {advisory.kind.value}  "
                 f"{advisory.vendor}  {advisory.title or ''}".rstrip()
             )
             exploited = known_exploited_label([advisory])
             if exploited:
-                typer.echo(f"  {exploited}")
-            typer.echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
+                echo(f"  {exploited}")
+            echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
             for entry in advisory.triage:
                 made = f" by {entry.by}" if entry.by else ""
                 made += f" on {entry.on}" if entry.on else ""
                 why = f" ({entry.justification.value})" if entry.justification else ""
-                typer.echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
+                echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
             triaged = {t.device.strip() for t in advisory.triage}
             for match in matches:
                 if is_possible(match) and match.device not in triaged:
-                    typer.echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
+                    echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
             if advisory.note:
-                typer.echo(f"  note: {advisory.note}")
+                echo(f"  note: {advisory.note}")
 
 
 class AdvisoryState(StrEnum):
