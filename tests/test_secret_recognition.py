@@ -9,6 +9,8 @@ is a real credential.
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from iotpolicy.secrets import is_secret_key, looks_secret, scan_text
@@ -92,15 +94,27 @@ CREDENTIALS: list[tuple[str, str]] = [
     ("GitHub OAuth token", "notes: gho_R7aQ2mLxT9vKp3ZsW8nYc4Hd6Jf1Ub0Ee5Gi"),
     ("GitLab token", "notes: glpat-Xy7kP2mQ9rT4vW6zB1nC"),
     ("Slack token", "notes: xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
-    ("Slack webhook", "notes: https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/Xy7kP2mQ9rT4vW6zB1nC3dE"),
-    ("Discord webhook", "notes: https://discord.com/api/webhooks/123456789012345678/Xy7kP2mQ9rT4vW6zB1nC3dE"),
+    (
+        "Slack webhook",
+        "notes: https://hooks.slack.com/services/T0A1B2C3D/B0A1B2C3D/Xy7kP2mQ9rT4vW6zB1nC3dE",
+    ),
+    (
+        "Discord webhook",
+        "notes: https://discord.com/api/webhooks/123456789012345678/Xy7kP2mQ9rT4vW6zB1nC3dE",
+    ),
     ("Google API key", "notes: AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"),
-    ("JSON web token", "notes: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N"),
+    (
+        "JSON web token",
+        "notes: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N",
+    ),
     ("Bearer token", "notes: Authorization: Bearer 4f1c9e2ab7d04e55a1f3"),
     ("Basic authorization", "notes: Authorization: Basic YWRtaW46aHVudGVyMg=="),
     ("Stripe key", "notes: sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
     ("npm token", "notes: npm_R7aQ2mLxT9vKp3ZsW8nYc4Hd6Jf1Ub0Ee5Gi"),
-    ("SendGrid key", "notes: SG.Xy7kP2mQ9rT4vW6zB1nC3d.Xy7kP2mQ9rT4vW6zB1nC3dEXy7kP2mQ9rT4vW6zB1nC3dE"),
+    (
+        "SendGrid key",
+        "notes: SG.Xy7kP2mQ9rT4vW6zB1nC3d.Xy7kP2mQ9rT4vW6zB1nC3dEXy7kP2mQ9rT4vW6zB1nC3dE",
+    ),
     ("Twilio key", "notes: SK0123456789abcdef0123456789abcdef"),
     ("Telegram bot token", "notes: 123456789:AAHk7mQ9rT4vW6zB1nC3dEXy7kP2mQ9rT4v"),
     ("HashiCorp Vault token", "notes: hvs.CAESIJk7mQ9rT4vW6zB1nC3dEXy7kP2m"),
@@ -132,16 +146,22 @@ NOT_SECRETS: list[tuple[str, str]] = [
     ("OpenPGP fingerprint", 'advisory_keys: ["3FAD8E2F2FE0FAE0D4D2EC7FA52E6A3A2A5E3C1B"]'),
     ("spaced fingerprint", "keys: [3fad 8e2f 2fe0 fae0 d4d2 ec7f a52e 6a3a 2a5e 3c1b]"),
     ("SHA-256 digest", "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
-    ("SHA-256 in capitals", "digest: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"),
-    ("SHA-512 digest", "notes: checksum " + "ee26b0dd4af7e749aa1a8ee3c10ae9923f618980772e473f8819a5d4940e0db2" * 2),
+    ("SHA-256 in capitals", "digest: " + hashlib.sha256(b"firmware").hexdigest().upper()),
+    ("SHA-512 digest", "notes: checksum " + hashlib.sha512(b"firmware").hexdigest()),
     ("base64 SHA-256 after its name", "notes: sha256-n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="),
     ("git commit", "notes: fixed in 3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"),
     ("two roles", "notes: admin/operator roles are separate"),
     ("user/viewer", "notes: user/viewer accounts"),
     ("part number", "part_number: 6ES7214-1AG40-0XB0"),
     ("CPE name", "cpe: cpe:2.3:o:siemens:simatic_s7-1200_firmware:4.5.2:*:*:*:*:*:*:*"),
-    ("URL", "advisory_feed: https://cert-portal.siemens.com/productcert/csaf/provider-metadata.json"),
-    ("URL with a path", "notes: https://github.com/cisagov/CSAF/blob/develop/csaf_files/OT/white/2024/icsa-24-289-02.json"),
+    (
+        "URL",
+        "advisory_feed: https://cert-portal.siemens.com/productcert/csaf/provider-metadata.json",
+    ),
+    (
+        "URL with a path",
+        "notes: https://github.com/cisagov/CSAF/blob/develop/csaf_files/OT/white/2024/icsa-24-289-02.json",
+    ),
     ("URL with a user only", "notes: https://operator@example.com/portal"),
     ("mail address", "security_contact: mailto:psirt@example.com"),
     ("date", "commissioned_on: 2024-03-10"),
@@ -222,7 +242,8 @@ def test_longer_words_holding_a_key_word_do_not(key: str) -> None:
 
 def test_lines_inside_a_public_block_are_not_random_strings() -> None:
     text = (
-        "notes: |\n  -----BEGIN CERTIFICATE-----\n  MIIBszCCAVmgAwIBAgIUQ7xW9kLmPq3ZsW8nYc4Hd6Jf1Ub0wCgYIKoZIzj0\n"
+        "notes: |\n  -----BEGIN CERTIFICATE-----\n"
+        "  MIIBszCCAVmgAwIBAgIUQ7xW9kLmPq3ZsW8nYc4Hd6Jf1Ub0wCgYIKoZIzj0\n"
         "  -----END CERTIFICATE-----\n  9vXq2LmPz8RtY4wKbN6cJh3sDfGa\n"
     )
     assert list(scan_text(text)) == [(5, "a random-looking key or token")]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from iotpolicy.models.base import (
-    is_slug,
+    SLUG_RULE,
+    slug_problem,
     to_cidr,
     to_date,
     to_int,
@@ -86,11 +87,14 @@ def quoted(raw: str) -> Quoted:
 def slug(raw: str) -> str:
     """A record id: lower-case letters, digits, ``.``, ``_`` and ``-``."""
     value = raw.strip()
-    if not is_slug(value):
+    problem = slug_problem(value)
+    if problem == SLUG_RULE:
         raise ValueError(
             "must be an id of lower-case letters, digits, '.', '_' and '-', starting with a "
             "letter or digit (at most 63 characters)"
         )
+    if problem is not None:
+        raise ValueError(f"must be a usable id: {problem}")
     return value
 
 

@@ -37,7 +37,7 @@ from pydantic import BaseModel, PlainValidator
 from iotpolicy.errors import UsageError
 from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
-from iotpolicy.models.base import is_slug
+from iotpolicy.models.base import slug_problem
 from iotpolicy.names import add_hint, resolve_record, resolve_vendor, slugify
 from iotpolicy.secrets import quoted
 
@@ -440,13 +440,10 @@ def row_values(sheet: Sheet, columns: ColumnMap) -> tuple[list[RowValues], list[
                 )
             continue
         record_id = str(values["id"])
-        if not is_slug(record_id):
+        problem = slug_problem(record_id)
+        if problem is not None:
             errors.append(
-                CellError(
-                    row.number,
-                    columns.column("id"),
-                    "the id must be a slug: lower-case letters, digits, '.', '_' and '-'",
-                )
+                CellError(row.number, columns.column("id"), f"the id must be a slug: {problem}")
             )
             continue
         if record_id in first_row:

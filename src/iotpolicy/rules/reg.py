@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.models.base import is_slug
+from iotpolicy.models.base import slug_problem
 from iotpolicy.register import PEOPLE_FILE, Record, file_subject
 from iotpolicy.rules.base import Context, Violation, rule
 from iotpolicy.secrets import may_hold_secret, scan_data, scan_text
@@ -41,9 +41,11 @@ def reg_001(ctx: Context) -> Iterator[Violation]:
     scope="records",
 )
 def reg_002(ctx: Context) -> Iterator[Violation]:
-    """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``), differs from its file name, or is
-    used again for the same kind of record (person ids in people.yaml included). Every occurrence
-    after the first, in path and line order, gets the finding.
+    """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``, not ending in ``.``, not a name
+    Windows reserves: ``con``, ``prn``, ``aux``, ``nul``, ``com1``-``com9``, ``lpt1``-``lpt9``,
+    with or without an extension), differs from its file name, or is used again for the same kind
+    of record (person ids in people.yaml included). Every occurrence after the first, in path and
+    line order, gets the finding.
 
     Passes: ``devices/cam-gate-01.yaml`` with ``id: cam-gate-01``.
     Fails: ``devices/cam-gate-01.yaml`` with ``id: Cam Gate 1``.
@@ -60,11 +62,9 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
             if raw is None:
                 continue
             problems: list[str] = []
-            if not is_slug(raw):
-                problems.append(
-                    "id is not a slug (lower-case letters, digits, '.', '_' and '-', "
-                    "starting with a letter or digit, at most 63 characters)"
-                )
+            problem = slug_problem(raw)
+            if problem is not None:
+                problems.append(f"id is not a slug ({problem})")
             stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
             if file != PEOPLE_FILE and raw != stem:
                 problems.append(f"id '{raw}' differs from the file name '{stem}.yaml'")
