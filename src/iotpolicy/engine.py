@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 
 from iotpolicy.errors import UsageError
@@ -35,7 +35,7 @@ def evaluate(
     """Every finding of ``rules`` on ``register`` as of ``as_of``, exceptions applied, sorted;
     with ``subjects``, also the subjects each rule judged."""
     ctx = Context(register=register, as_of=as_of, known_rules=frozenset(RULES))
-    scrub = secrets_of(register)
+    scrub = secrets_of(register, ctx.secret_files)
     findings: list[Finding] = []
     for rule in rules:
         for violation in rule.check(ctx):
@@ -64,13 +64,16 @@ def evaluate(
     )
 
 
-def secrets_of(register: Register) -> Scrubber:
-    """What takes the register's credential-looking values out of every finding: a message
-    quotes values (an id, a reference, a remote access method, an unknown key), and none of
-    them may carry a secret into an output."""
+def secrets_of(register: Register, files: Collection[str] | None = None) -> Scrubber:
+    """What takes the register's credential-looking values out of any output made from it: a
+    finding quotes values (an id, a reference, a remote access method, an unknown key), and
+    none of them may carry a secret into an output. ``files``: those whose text may hold a
+    credential, when known."""
+    if files is None:
+        files = {file for file, text in register.texts.items() if may_hold_secret(text)}
     values: set[str] = set()
     for record in register.all_records():
-        if may_hold_secret(register.texts.get(record.file, "")):
+        if record.file in files:
             values |= hidden_values(record.data)
     for facts in register.cached_facts:  # device files the cache spared reading
         values |= {v for v in facts if isinstance(v, str) and looks_secret(v)}

@@ -222,42 +222,43 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 """Well-known token formats (after the gitleaks and detect-secrets rule sets), found anywhere."""
 _BASIC = re.compile(r"(?i:\bbasic)[ \t]+([A-Za-z0-9+/]{6,}={0,2})(?![\w+/=])")
-_RUN = re.compile(r"[A-Za-z0-9+/_-]{14,}={0,2}")
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_NAME = re.compile(r"(?i)(?:sha|md)[0-9]*[-_:=]")
 _DIGEST_BEFORE = re.compile(r"(?i)(?:sha|md)[0-9]*[-_:=][ \t]*\Z")
 """``sha256:``, ``sha512-`` (subresource integrity), ``md5=``: what names a digest."""
 _HINTS = (
-    *("pass", "pwd", "pw", "secret", "token", "psk", "wpa", "communit", "api", "private"),
-    *("pin", "key", "kennwort", "passwort", "zugangs", "mdp", "mot de", "contrase", "senha"),
-    *("wachtwoord", "senord", "passord", "kode", "salasana", "hasło", "haslo", "clave", "clé"),
-    *("chiave", "schl", "bearer", "basic", "eyj", "akia", "asia", "abia", "acca", "agpa"),
-    *("aida", "aroa", "aipa", "anpa", "anva", "apka", "a3t", "ghp_", "gho_", "ghu_", "ghs_"),
-    *("ghr_", "github_pat", "glpat", "gldt", "glrt", "glptt", "glft", "glsoat", "glcbt", "xox"),
-    *("xapp", "hooks.slack", "discord", "aiza", "gocspx", "sk_", "rk_", "sk-", "npm_", "pypi-"),
-    *("sg.", "hvs.", "hvb.", "hvr.", "_v1_", "shp", "dckr", "hf_", "dapi", "ltai", "atatt3"),
-    *("age-secret", "putty", "$2", "$1$", "$5$", "$6$", "$y$", "$argon2", *_CJK_WORDS),
-    *(f"{word}{space}code" for word in _CODE_WORDS for space in ("", " ", "_", "-")),
+    *("pw", "pass", "pin", "secret", "token", "psk", "wpa", "communit", "kennwort", "key"),
+    *("code", "zugangs", "mdp", "contrase", "senha", "wachtwoord", "senord", "kode", "salasana"),
+    *("hasło", "haslo", "schl", "clave", "clé", "chiave", "bearer", "basic", "xox", "_v1_"),
+    *("shp", "hf_", "dapi", "$", "putty", *_CJK_WORDS),
 )
 """Lower-case pieces of text, one of which every credential contains but the word credential,
-user/password pairs, a URL's user:password, a Telegram token and random-looking strings (those
-are checked apart)."""
-_PAIR_HINTS = tuple(
-    f"{word}{sep}" for word in _ACCOUNT_WORDS.split("|") if len(word) > 2 for sep in ("/", " /")
-) + tuple(f"{word}:" for word in _COLON_WORDS.split("|") if len(word) > 2)
+user/password pairs, a URL's user:password and the tokens of long random-looking runs (those are
+checked apart)."""
+_PAIR_HINTS = (
+    *(f"{word}{sep}" for word in _ACCOUNT_WORDS.split("|") for sep in ("/", " /")),
+    *(f"{word}{sep}" for word in _COLON_WORDS.split("|") for sep in (":", "：")),
+)
+_CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{16,}|[A-Za-z0-9+/]{8,}=")
+"""Runs that may be a token or a random key (checked further when they hold a digit and a
+capital letter, or end in base64 padding)."""
 
 
 def may_hold_secret(text: str) -> bool:
     """False when ``text`` certainly holds no credential: the fast path for almost every file,
-    made of plain substring searches and one scan for long random-looking runs."""
+    made of plain substring searches and one scan for long runs of token characters."""
     low = text.lower()
     if any(hint in low for hint in _HINTS) or any(hint in low for hint in _PAIR_HINTS):
         return True
     if low.count("credential") != low.count("credentials"):
         return True
-    if ("://" in low and "@" in low) or ":AA" in text:  # a URL's user:password, Telegram
+    if "://" in low and "@" in low:  # a URL's user:password
         return True
-    return any(_mixed(m.group()) for m in _RUN.finditer(text))
+    return any(
+        run.endswith("=") or (run.lower() != run and any(c.isdigit() for c in run))
+        for run in _CANDIDATE.findall(text)
+    )
 
 
 def _mixed(run: str) -> bool:

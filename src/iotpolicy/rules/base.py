@@ -18,6 +18,7 @@ from iotpolicy.findings import Severity
 from iotpolicy.models import Device, Person, Segment, Settings, Vendor
 from iotpolicy.models.enums import Role, Status
 from iotpolicy.register import DeviceFacts, Record, Register
+from iotpolicy.secrets import may_hold_secret
 
 RULE_ID = re.compile(r"^[A-Z]{2,4}-[0-9]{3}$")
 Path = tuple[str | int, ...]
@@ -192,6 +193,12 @@ class Context:
     known_rules: frozenset[str] = frozenset()
     """Every rule id of the catalogue (for references), whatever --rule selects."""
     _subjects: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def secret_files(self) -> frozenset[str]:
+        """Files whose text may hold a credential (REG-004's and every output's fast path)."""
+        texts = self.register.texts
+        return frozenset(file for file, text in texts.items() if may_hold_secret(text))
 
     @cached_property
     def settings(self) -> Settings:

@@ -8,7 +8,7 @@ from typing import Any
 from iotpolicy.models.base import slug_problem
 from iotpolicy.register import PEOPLE_FILE, Record, file_subject
 from iotpolicy.rules.base import Context, Violation, rule
-from iotpolicy.secrets import may_hold_secret, scan_data, scan_text
+from iotpolicy.secrets import scan_data, scan_text
 from iotpolicy.yamlio import LDict, LList
 
 
@@ -195,7 +195,7 @@ def reg_004(ctx: Context) -> Iterator[Violation]:
     for record in ctx.register.all_records():
         by_file.setdefault(record.file, []).append(record)
     for file, text in ctx.register.texts.items():
-        if not may_hold_secret(text):
+        if file not in ctx.secret_files:
             continue
         records = by_file.get(file, [])
         hits = set(scan_text(text))
