@@ -116,8 +116,7 @@ ATTACKS = {
         "{{ m()|length }}"
     ),
     "a filter block's buffer": (
-        "{% filter upper %}{% for i in range(100000) %}{{ " + BIG + " }}{% endfor %}"
-        "{% endfilter %}"
+        "{% filter upper %}{% for i in range(100000) %}{{ " + BIG + " }}{% endfor %}{% endfilter %}"
     ),
     "a set block's buffer": (
         "{% set x %}{% for i in range(100000) %}{{ " + BIG + " }}{% endfor %}{% endset %}"

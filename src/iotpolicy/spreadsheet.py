@@ -45,6 +45,16 @@ MAX_SHEET_BYTES = 32 * 1024 * 1024
 """Spreadsheets above this size are refused unread."""
 MAX_ROWS = 100_000
 """Rows read at most (an inventory of a small company has hundreds)."""
+MAX_COLUMNS = 1_000
+"""Cells of one row read at most."""
+MAX_CELLS = 5_000_000
+"""Cells of a sheet read at most."""
+MAX_UNCOMPRESSED_BYTES = 128 * 1024 * 1024
+"""What the parts of an XLSX workbook may inflate to in all (checked before any is read; zip
+stops each part at the size it declares)."""
+MAX_COMPRESSION_RATIO = 100
+"""How many times its compressed size a part of more than 1 MiB may inflate to (workbooks
+compress five to twenty times)."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make spreadsheet programs treat a cell as a formula."""
 SKIP = "-"
@@ -336,6 +346,8 @@ def read_csv(raw: bytes, name: str = "file.csv") -> Sheet:
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    if text.count(delimiter) + text.count("\n") > MAX_CELLS:  # before the rows are built
+        raise SheetError(f"{name}: more than {MAX_CELLS:,} cells; split the file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         return _sheet(reader, name)
@@ -345,11 +357,13 @@ def read_csv(raw: bytes, name: str = "file.csv") -> Sheet:
 
 def read_xlsx(raw: bytes, name: str = "file.xlsx") -> Sheet:
     """The first worksheet of an XLSX workbook, cell values as stored (a formula gives the
-    value it last computed, never the formula)."""
+    value it last computed, never the formula). The archive is checked first (see
+    :func:`_check_archive`); the sheet is read by its cells, whatever dimension it claims."""
     import zipfile
 
     from openpyxl import load_workbook
 
+    _check_archive(raw, name)
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -358,17 +372,51 @@ def read_xlsx(raw: bytes, name: str = "file.xlsx") -> Sheet:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise SheetError(f"{name}: the workbook has no worksheet")
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row
         rows = ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
         return _sheet(rows, name)
     finally:
         workbook.close()
 
 
+def _check_archive(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose parts would inflate to more than
+    :data:`MAX_UNCOMPRESSED_BYTES`, a part of more than 1 MiB inflating more than
+    :data:`MAX_COMPRESSION_RATIO` times its size, and compression methods XLSX never uses
+    (bzip2 and LZMA inflate without bound in one step), before any part is read."""
+    import zipfile
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
+    if any(p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts):
+        raise SheetError(f"{name}: compressed with a method XLSX does not use; not read")
+    if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED_BYTES:
+        limit = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise SheetError(f"{name}: would inflate to more than {limit} MiB; not read (a zip bomb?)")
+    for part in parts:
+        if part.file_size > 1024 * 1024 and (
+            part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1)
+        ):
+            raise SheetError(
+                f"{name}: a part inflates more than {MAX_COMPRESSION_RATIO} times its size; not "
+                "read (a zip bomb?)"
+            )
+
+
 def _sheet(rows: Iterable[list[str]], name: str) -> Sheet:
     headers: tuple[str, ...] | None = None
     header_row = 0
     data: list[Row] = []
+    seen = 0
     for number, cells in enumerate(rows, 1):
+        seen += len(cells)
+        if len(cells) > MAX_COLUMNS:
+            raise SheetError(f"{name}: row {number} has more than {MAX_COLUMNS:,} cells; not read")
+        if seen > MAX_CELLS:
+            raise SheetError(f"{name}: more than {MAX_CELLS:,} cells; split the file")
         if headers is None:
             if sum(1 for c in cells if c.strip()) < 2:
                 continue  # blank lines and title rows above the header
