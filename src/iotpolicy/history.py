@@ -21,6 +21,7 @@ from typing import Any
 from iotpolicy.dates import option_date
 from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
+from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.names import nearest
 from iotpolicy.register import FOLDERS, PEOPLE_FILE, POLICY_FILE
 from iotpolicy.secrets import REDACTED, is_secret_key, looks_secret, shown
@@ -219,10 +220,9 @@ def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) ->
 
 def _people_now(root: Path) -> set[str]:
     """The ids of the people in the register's people.yaml as it is now."""
-    path = root / PEOPLE_FILE
     try:
-        text = decode(path.read_bytes())[0] if path.stat().st_size <= MAX_FILE_BYTES else None
-    except OSError:
+        text = decode(read_bounded(root / PEOPLE_FILE, MAX_FILE_BYTES))[0]
+    except (OSError, InputRefused):
         return set()
     data = parse_text(text).data if text is not None else None
     items = data if isinstance(data, list) else []

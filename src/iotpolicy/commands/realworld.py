@@ -33,7 +33,7 @@ from iotpolicy.app import (
 from iotpolicy.commands.edit import InteractiveOption, _edit, with_fields
 from iotpolicy.commands.export import export_app
 from iotpolicy.completion import complete_device_id
-from iotpolicy.csaf import AffectedProduct, CsafAdvisory, parse_csaf
+from iotpolicy.csaf import MAX_CSAF_BYTES, AffectedProduct, CsafAdvisory, parse_csaf
 from iotpolicy.editing import (
     DEVICE,
     Draft,
@@ -50,7 +50,8 @@ from iotpolicy.editing import (
 from iotpolicy.engine import evaluate, secrets_of, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from iotpolicy.fields import TRIAGE_FIELDS, Values
-from iotpolicy.kev import as_record, known_exploited, parse_kev
+from iotpolicy.inputs import read_input
+from iotpolicy.kev import MAX_KEV_BYTES, as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
 from iotpolicy.models import Advisory, Device, Segment, Settings
 from iotpolicy.models.base import error_message
@@ -63,9 +64,18 @@ from iotpolicy.models.enums import (
     Zone,
 )
 from iotpolicy.names import resolve_vendor, slugify
-from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
+from iotpolicy.nmap import (
+    MAX_SCAN_BYTES,
+    Host,
+    Kind,
+    Reconciliation,
+    parse_scan,
+    reconcile,
+    render,
+)
 from iotpolicy.register import Register, find_register, load_register, schema_comment
 from iotpolicy.spreadsheet import (
+    MAX_SHEET_BYTES,
     CellError,
     ColumnMap,
     RowValues,
@@ -110,11 +120,10 @@ advisories_app = typer.Typer(
 app.add_typer(advisories_app, name="advisories")
 
 
-def _read(path: Path) -> bytes:
-    """A file's bytes (an unreadable file is a usage error naming it)."""
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    return path.read_bytes()
+def _read(path: Path, limit: int) -> bytes:
+    """A file's bytes, its size checked before it is read (a missing, unreadable or too large
+    file is a usage error naming it)."""
+    return read_input(path, limit)
 
 
 def _names(register: Register, kind: str) -> dict[str, str]:
@@ -186,7 +195,7 @@ def import_devices(
     """
     with user_errors():
         root = find_register(register)
-        sheet = read_sheet(file.name, _read(file))
+        sheet = read_sheet(file.name, _read(file, MAX_SHEET_BYTES))
         columns = map_columns(sheet.headers, parse_map_options(mapping))
         plan: list[_Planned] = []
         skipped: list[CellError] = []
@@ -459,7 +468,7 @@ def reconcile_command(
     insecure services. Exit 1 when anything needs attention."""
     with user_errors():
         root = find_register(register)
-        parsed = parse_scan(_read(scan), scan.name)
+        parsed = parse_scan(_read(scan, MAX_SCAN_BYTES), scan.name)
         loaded = load_register(root)
         result = reconcile(
             parsed,
@@ -579,7 +588,7 @@ def advisories_import(
     received = parse_as_of(received_on, "--received-on")
     with user_errors():
         root = find_register(register)
-        documents = [parse_csaf(_read(path), path.name) for path in files]
+        documents = [parse_csaf(_read(path, MAX_CSAF_BYTES), path.name) for path in files]
         reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]] = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:
@@ -934,7 +943,7 @@ def advisories_kev(
     known_exploited (CVE, date added, due date, ransomware use): FW-002 then names it first."""
     with user_errors():
         root = find_register(register)
-        catalog = parse_kev(_read(file), file.name)
+        catalog = parse_kev(_read(file, MAX_KEV_BYTES), file.name)
         changed: list[tuple[str, list[dict[str, Any]]]] = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:

@@ -30,6 +30,7 @@ from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment
 from jinja2.utils import _PassArg
 
 from iotpolicy.errors import RefusedError
+from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.reports.markdown import finalize, md, mermaid, mermaid_id
 from iotpolicy.wording import plural
 
@@ -131,10 +132,10 @@ class RegisterLoader(jinja2.BaseLoader):
             raise jinja2.TemplateNotFound(template)
         if not path.resolve().is_relative_to(self.folder.resolve()):
             raise TemplateRefused(f"{name}: symbolic link to a file outside the register; not used")
-        if path.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise TemplateRefused(f"{name}: larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_bounded(path, MAX_TEMPLATE_BYTES).decode("utf-8")
+        except InputRefused as exc:
+            raise TemplateRefused(f"{name}: {exc}") from None
         except UnicodeDecodeError:
             raise TemplateRefused(f"{name}: not UTF-8 text") from None
         return text, name, lambda: False
