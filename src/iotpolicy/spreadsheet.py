@@ -7,11 +7,13 @@ address``, ``MAC``, ``Manufacturer`` ...); ``--map column=field`` names the rest
 (``documentation``) is one entry per line of its cell; a list of records (``hardening.services``,
 ``access.accounts``, ``changes``) is a JSON list in its cell, so a round trip loses nothing.
 
-Formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-is what spreadsheet programs run as a formula. Exports write such text with a leading ``'`` (the
-usual escape); imports refuse such a cell (its row is reported) unless it carries that ``'``,
-which is then dropped and the rest kept literally. A lone ``-`` is read as an empty cell, and a
-negative number is a number.
+Formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms,
+after any leading spaces, control or invisible characters, which spreadsheet programs skip), a tab
+or a carriage return is what spreadsheet programs run as a formula (:func:`formula_start`, the
+one check of both directions). Exports write such text with a leading ``'`` (the usual escape);
+imports refuse such a cell (its row is reported) unless it carries that ``'``, which is then
+dropped and the rest kept literally. A lone ``-`` is read as an empty cell, and a negative number
+is a number.
 
 The header is the first row with at least two filled cells (title rows above it are skipped);
 blank rows are skipped; row numbers in messages are the spreadsheet's own.
@@ -28,6 +30,7 @@ import json
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -55,8 +58,8 @@ stops each part at the size it declares)."""
 MAX_COMPRESSION_RATIO = 100
 """How many times its compressed size a part of more than 1 MiB may inflate to (workbooks
 compress five to twenty times)."""
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make spreadsheet programs treat a cell as a formula."""
+FORMULA_CHARACTERS = ("=", "+", "-", "@")
+"""Characters that make spreadsheet programs treat a cell starting with them as a formula."""
 SKIP = "-"
 """``--map column=-``: ignore that column."""
 
@@ -563,33 +566,45 @@ def _json(text: str, what: str) -> list[Any]:
     return value
 
 
+def formula_start(text: str) -> str | None:
+    """The character that makes spreadsheet programs run ``text`` as a formula, or None: a
+    leading tab or carriage return, or ``=``, ``+``, ``-`` or ``@`` (full-width ones too) after
+    any leading spaces, control and invisible format characters, which spreadsheets skip
+    (``"\u00a0+cmd|..."``, ``"\x0b@SUM(1)"``). The one check of import and export."""
+    if text[:1] in ("\t", "\r"):
+        return text[0]
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return char if unicodedata.normalize("NFKC", char) in FORMULA_CHARACTERS else None
+    return None
+
+
 def unescape_cell(raw: str) -> str:
     """The literal text of a cell: one leading ``'`` dropped from quotes before a formula
-    character (``'=x`` -> ``=x``, ``''=x`` -> ``'=x``). Raises ValueError for a cell that would
-    be a formula (``=cmd|...``)."""
-    if _QUOTED_FORMULA.match(raw):
+    (``'=x`` -> ``=x``, ``''=x`` -> ``'=x``). Raises ValueError for a cell that would be a
+    formula (``=cmd|...``); a lone ``-`` and a negative number are not."""
+    if raw.startswith("'") and formula_start(raw.lstrip("'")) is not None:
         return raw[1:]
-    stripped = raw.strip(" ")
-    if raw[:1] in ("\t", "\r") and raw.strip():
+    start = formula_start(raw)
+    if start is None:
+        return raw
+    if start in ("\t", "\r") or not start.isprintable():
         raise ValueError("starts with a control character that spreadsheets treat as a formula")
-    if stripped[:1] in ("=", "+", "@") or (
-        stripped[:1] == "-" and stripped != "-" and not _NUMBER.match(stripped)
-    ):
-        raise ValueError(
-            f"starts with '{stripped[0]}', which spreadsheet programs run as a formula; "
-            "refused (to keep it as text, write it with a leading ')"
-        )
-    return raw
-
-
-_QUOTED_FORMULA = re.compile("^'+[=+\\-@\t\r]")
-_FORMULA = re.compile("^'*[=+\\-@\t\r]")
+    core = raw.strip()
+    if start == "-" and (core == "-" or _NUMBER.match(core)):
+        return raw
+    raise ValueError(
+        f"starts with '{start}', which spreadsheet programs run as a formula; "
+        "refused (to keep it as text, write it with a leading ')"
+    )
 
 
 def escape_cell(text: str) -> str:
-    """Text safe to put in a spreadsheet cell: a ``'`` added before a formula character and any
-    quotes before it, so :func:`unescape_cell` gives back the text exactly."""
-    return "'" + text if _FORMULA.match(text) else text
+    """Text safe to put in a spreadsheet cell: a ``'`` added before a formula (see
+    :func:`formula_start`) and any quotes before it, so :func:`unescape_cell` gives back the
+    text exactly."""
+    return "'" + text if formula_start(text.lstrip("'")) is not None else text
 
 
 REFERENCES: dict[str, str] = {
