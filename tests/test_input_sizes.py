@@ -97,3 +97,42 @@ def test_read_bounded(tmp_path: Path) -> None:
     assert [size_text(n) for n in (2 << 20, 64 << 10, 3 << 30, 1000)] == [
         "2 MiB", "64 KiB", "3 GiB", "1,000 bytes"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "message"),
+    [
+        (
+            ["advisories", "import"],
+            "deep.json",
+            "deep.json: not a CSAF document (JSON nested too deeply)",
+        ),
+        (["advisories", "kev"], "deep.json", "deep.json: not CISA's KEV catalog (not JSON)"),
+    ],
+)
+def test_json_nested_too_deeply_is_one_line(
+    reg: Path, tmp_path: Path, args: list[str], name: str, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"[" * 1_000_000 + b"]" * 1_000_000)
+    done = run_limited([*args, str(path), "--register", str(reg)])
+    assert done.stderr.splitlines() == [f"iotpolicy: {name}: {message}"]
+
+
+def test_a_csaf_product_tree_nested_too_deeply_is_a_warning(tmp_path: Path) -> None:
+    import json
+
+    from iotpolicy.csaf import MAX_BRANCH_DEPTH, parse_csaf
+    from tests.realworld import CSAF
+
+    document = json.loads((CSAF / "icsa-24-289-02.json").read_text(encoding="utf-8"))
+    branch: dict[str, object] = {
+        "category": "product_name",
+        "name": "x",
+        "product": {"product_id": "CSAFPID-9999", "name": "x"},
+    }
+    for _ in range(MAX_BRANCH_DEPTH + 5):
+        branch = {"category": "vendor", "name": "Deep", "branches": [branch]}
+    document["product_tree"]["branches"].append(branch)
+    advisory = parse_csaf(json.dumps(document).encode(), "deep.json")
+    assert f"product tree nested deeper than {MAX_BRANCH_DEPTH} levels" in advisory.warnings

@@ -22,6 +22,7 @@ from iotpolicy.spreadsheet import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_COMPRESSION_RATIO,
+    MAX_ROWS,
     MAX_UNCOMPRESSED_BYTES,
     SheetError,
     read_sheet,
@@ -209,3 +210,10 @@ def test_an_ordinary_workbook_still_reads(cli: Callable[..., object], tmp_path: 
     members = workbook_members([["id", "name"], *[[f"cam-{n:03d}", "Camera"] for n in range(300)]])
     sheet = read_sheet("ok.xlsx", zip_archive(members))
     assert len(sheet.rows) == 300
+
+
+def test_too_many_rows_are_refused(tmp_path: Path) -> None:
+    csv = b"id,name\n" + b"cam,x\n" * (MAX_ROWS + 1)
+    with pytest.raises(SheetError) as refused:
+        read_sheet("long.csv", csv)
+    assert str(refused.value) == f"long.csv: more than {MAX_ROWS:,} rows; split the file"

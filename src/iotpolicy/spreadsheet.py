@@ -427,7 +427,7 @@ def _sheet(rows: Iterable[list[str]], name: str) -> Sheet:
             header_row = number
             continue
         if number - header_row > MAX_ROWS:
-            raise SheetError(f"{name}: more than {MAX_ROWS} rows; split the file")
+            raise SheetError(f"{name}: more than {MAX_ROWS:,} rows; split the file")
         if any(c.strip() for c in cells):
             padded = [*cells, *[""] * (len(headers) - len(cells))]
             data.append(Row(number, tuple(padded[: max(len(headers), len(cells))])))
