@@ -105,9 +105,9 @@ def test_read_bounded(tmp_path: Path) -> None:
         (
             ["advisories", "import"],
             "deep.json",
-            "deep.json: not a CSAF document (JSON nested too deeply)",
+            "not a CSAF document (JSON nested too deeply)",
         ),
-        (["advisories", "kev"], "deep.json", "deep.json: not CISA's KEV catalog (not JSON)"),
+        (["advisories", "kev"], "deep.json", "not CISA's KEV catalog (not JSON)"),
     ],
 )
 def test_json_nested_too_deeply_is_one_line(
