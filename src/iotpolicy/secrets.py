@@ -199,7 +199,7 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a JSON web token", r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*"),
         (
             "a Bearer token",
-            r"(?i:\bbearer)[ \t]+(?=[\w.~+/=-]*[0-9.~+/=_-])[\w.~+/-]{8,}=*",
+            r"(?i:\bbearer)[ \t]+(?=[^\s'\"]*[^\sA-Za-z'\"])[^\s'\"]{8,}",
         ),
         ("a Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
         ("an API key of the sk- form (OpenAI, Anthropic)", r"\bsk-(?:[a-z]+-)*[\w-]{32,}"),

@@ -362,23 +362,25 @@ def read_xlsx(raw: bytes, name: str = "file.xlsx") -> Sheet:
     """The first worksheet of an XLSX workbook, cell values as stored (a formula gives the
     value it last computed, never the formula). The archive is checked first (see
     :func:`_check_archive`); the sheet is read by its cells, whatever dimension it claims."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     _check_archive(raw, name)
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+    except Exception as exc:  # openpyxl, and the zip and XML readers under it, on any bytes
         raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise SheetError(f"{name}: the workbook has no worksheet")
         if hasattr(sheet, "reset_dimensions"):
             sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row
         rows = ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
         return _sheet(rows, name)
+    except SheetError:
+        raise
+    except Exception as exc:  # a part that turns out broken while the rows are read
+        raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
     finally:
         workbook.close()
 
