@@ -62,13 +62,16 @@ _KEY_SPLIT = re.compile(r"[\W_]+")
 
 def _parts(key: str) -> list[str]:
     """The words of a key name, lower case: split at ``_``, ``-``, spaces and other punctuation,
-    between camelCase words, and before trailing digits (``dbPassword2`` -> db, password)."""
+    between camelCase words, and before trailing digits (``dbPassword2`` -> db, password; but
+    ``PIN80``, a short word with a number, stays one word)."""
     words: list[str] = []
     for chunk in _KEY_SPLIT.split(key):
-        if chunk.isascii():
-            words.extend(w.lower() for w in _CAMEL.findall(chunk) if not w.isdigit())
-        elif chunk:
-            words.append(chunk.lower().rstrip("0123456789"))
+        pieces = _CAMEL.findall(chunk) if chunk.isascii() else [chunk.rstrip("0123456789")]
+        for piece in pieces:
+            if not piece.isdigit():
+                words.append(piece.lower())
+            elif words and len(words[-1]) <= 3 and len(piece) >= 2:
+                words[-1] += piece  # PIN80, PSK31: a model, not a pin; pin1, wpa2 stay words
     return words
 
 
@@ -173,13 +176,22 @@ _COLON_PAIR = re.compile(
 )
 """``admin:Pa55``: a user name and a password written with a colon (no space: not YAML)."""
 _ROLE_WORDS = frozenset(_ACCOUNT_WORDS.split("|")) | {"viewer", "operators", "users", "staff"}
+_DEFAULT_PASSWORDS = frozenset(
+    {
+        *("password", "passw0rd", "pass", "changeme", "toor", "raspberry", "secret", "public"),
+        *("private", "letmein", "welcome", "cisco", "manager", "system", "master", "test"),
+        *("1234", "12345", "123456", "0000", "kennwort", "passwort"),
+    }
+)
+"""Factory passwords a user/password pair may name in plain words (``admin/password``); role
+words (``admin/operator``) are not among them."""
 _PRIVATE_KEY = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d")
 _PUBLIC_BLOCK = re.compile(
     r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|"
     r"X509 CRL|CERTIFICATE REQUEST|NEW CERTIFICATE REQUEST|SSH2 PUBLIC KEY)-----"
 )
 _PEM_MARKER = re.compile(r"-----(BEGIN|END) [A-Z0-9 ]+-----")
-_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:]*:[^\s/@]+@")
+_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?!mailto:)[^\s/@:]*:[^\s/@]+@")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (what, re.compile(pattern))
@@ -199,7 +211,7 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("a JSON web token", r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*"),
         (
             "a Bearer token",
-            r"(?i:\bbearer)[ \t]+(?=[^\s'\"]*[^\sA-Za-z'\"])[^\s'\"]{8,}",
+            r"(?i:\bbearer)[ \t]+(?=[^\s'\",;:!?)]*[0-9_~+/=-])[^\s'\",;:!?)]{8,}",
         ),
         ("a Stripe key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}"),
         ("an API key of the sk- form (OpenAI, Anthropic)", r"\bsk-(?:[a-z]+-)*[\w-]{32,}"),
@@ -362,11 +374,20 @@ def _random_runs(text: str) -> bool:
             return True
         if len(core) < (16 if run.endswith("=") else 20) or _HEX.fullmatch(core):
             continue
-        if not _mixed(core) or _path_like(core):
+        if not _mixed(core) or _path_like(core) or _wordy(core):
             continue
         if _entropy(core) >= min(0.85 * math.log2(len(core)), 4.2):
             return True
     return False
+
+
+def _wordy(run: str) -> bool:
+    """True for names made of words (``Schneider_Electric_ATV320_DTM_Library_V1``,
+    ``sqlite3ExprCodeTarget``, ``WS65_Security_Update2``): the letter runs between capitals,
+    digits and separators are four letters long on average; in a random string they are one or
+    two."""
+    letters = [w for w in _CAMEL.findall(run) if not w.isdigit()]
+    return bool(letters) and sum(map(len, letters)) >= 4 * len(letters)
 
 
 def _path_like(run: str) -> bool:
@@ -446,11 +467,16 @@ def redact_lines(text: str) -> str:
 
 
 def _is_login_pair(first: str, second: str) -> bool:
-    """True when the part after ``admin/`` looks like a password rather than another role
-    (``admin/operator`` names two roles; ``admin/admin``, ``guest/guest``, ``root/1234`` are
-    logins)."""
-    word = second.strip(".'\"").lower()
-    return bool(word) and (word == first.lower() or word not in _ROLE_WORDS)
+    """True when the part after ``admin/`` is a password rather than another word: the account
+    name again (``admin/admin``), a well-known default password (``admin/password``,
+    ``pi/raspberry``), or a word with a digit, a symbol or a capital after a small letter
+    (``root/1234``, ``admin/Passw0rd``); not ``admin/operator``, ``service/sales``."""
+    word = second.strip(".,;:'\")")
+    if not word:
+        return False
+    if word.lower() == first.lower() or word.lower() in _DEFAULT_PASSWORDS:
+        return True
+    return word.lower() not in _ROLE_WORDS and _passwordish(word)
 
 
 # --- data -----------------------------------------------------------------------------------------

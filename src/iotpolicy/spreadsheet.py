@@ -394,7 +394,7 @@ def _check_archive(raw: bytes, name: str) -> None:
 
     try:
         parts = zipfile.ZipFile(io.BytesIO(raw)).infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # zipfile on any bytes: BadZipFile, NotImplementedError, ...
         raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
     if any(p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts):
         raise SheetError(f"{name}: compressed with a method XLSX does not use; not read")
