@@ -181,13 +181,18 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
 )
 def reg_004(ctx: Context) -> Iterator[Violation]:
     """A credential is stored in the register, anywhere in a file's text, comments included: a key
-    whose name contains password, passwd, pwd, secret, token, psk, community, credential,
-    api_key/apikey or private_key (as a whole word between ``_``, ``-`` or the ends) with a
-    non-empty value; a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` in a URL; or text
-    like ``password: x`` / ``password=x`` inside a free-text value. Beyond the contract, the
-    words passphrase and wpa count too, and so do user/password pairs written in free text
-    (``admin/admin``, ``root/1234``; ``admin/operator`` names two roles and does not). The message
-    never repeats the secret: remove it, rotate it, and keep it in a password manager.
+    whose name holds, as a whole word between ``_``, ``-``, camelCase or the ends (any case),
+    password, passwd, pwd, pw, pass, passcode, passphrase, pin, secret, token, psk, wpa,
+    community, credential, kennwort (and the other languages the README lists), api_key/apikey,
+    access_key, secret_key, private_key or a similar pair, with a non-empty value (such a key is
+    REG-004, not an unknown key); a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` or
+    ``:pass@`` in a URL; a well-known token format anywhere (AWS access key ids, GitHub, GitLab,
+    Slack and Google keys, JWTs, ``Bearer`` tokens ...) or a random-looking string of key
+    length; text like ``password: x``, ``pin=x``, ``key: x``, ``Kennwort lautet x``, ``the WPA2
+    key is x`` in free text; a user/password pair (``admin/admin``, ``root/1234``,
+    ``admin:pw``; ``admin/operator`` names two roles). Digests, fingerprints and version
+    strings are not credentials. The message never repeats the secret: remove it, rotate it,
+    and keep it in a password manager.
 
     Passes: ``default_credentials_changed: true``. Fails: ``snmp_community: public``.
     """
