@@ -488,3 +488,25 @@ def test_import_errors_never_quote_a_credential_looking_cell(
     assert run.exit_code != 0
     assert "(redacted)" in run.stderr
     assert_absent(SECRET, run.stdout, run.stderr)
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {SENSOR: {"firmware": {"version": f"pwd={SECRET}"}}},
+        {SENSOR: {"id": f"token={SECRET}"}},
+        {SENSOR: {"type": f"admin:{SECRET}"}},
+    ],
+)
+def test_the_cache_never_holds_a_credential(
+    check: Callable[..., tuple[Run, Path]], cli: Callable[..., Run], edits: dict[str, Any]
+) -> None:
+    """The cache keeps facts of each device file (id, type, firmware ...): a file holding a
+    credential is read every time instead, and the warm check still reports it."""
+    run, root = check(edits, "json")
+    assert "REG-004" in {f["rule"] for f in run.json["findings"]}
+    cache = root / ".iotpolicy-cache" / "check.json"
+    assert cache.is_file()
+    assert_no_leak(cache.read_text(encoding="utf-8"))
+    warm = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json")
+    assert warm.stdout == run.stdout
