@@ -1,8 +1,12 @@
-"""Fuzz the register loader: random and mutated YAML must never raise, only report problems.
+"""Fuzz the register loader, secret recognition and the spreadsheet reader: random and mutated
+input must never raise, only report problems; a credential in any recognised form never reaches
+an output.
 
-Runs the same property as tests/unit/yamlio/test_fuzz.py with many more examples:
+Runs the properties of tests/unit/yamlio/test_fuzz.py with many more examples:
 
     python fuzz/fuzz_loader.py --examples 200000
+    python fuzz/fuzz_loader.py --target secrets --examples 5000
+    python fuzz/fuzz_loader.py --target sheets --examples 20000
 
 A crash prints the failing input (hypothesis shrinks it first); keep it as a regression case in
 tests/data/hostile/ with its expected finding in tests/data/hostile/expected.yaml.
@@ -12,19 +16,37 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.unit.yamlio.test_fuzz import check_one_file, yaml_like
+from tests.unit.yamlio.test_fuzz import (
+    FORMS,
+    SECRETS,
+    check_one_file,
+    check_secret,
+    read_sheet_or_refuse,
+    sheet_like,
+    yaml_like,
+)
+
+TARGETS: dict[str, tuple[st.SearchStrategy[tuple[object, ...]], Callable[..., None]]] = {
+    "loader": (st.tuples(yaml_like()), check_one_file),
+    "secrets": (st.tuples(st.sampled_from(FORMS), SECRETS), check_secret),
+    "sheets": (st.tuples(sheet_like()), read_sheet_or_refuse),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=20000)
+    parser.add_argument("--target", choices=sorted(TARGETS), default="loader")
     args = parser.parse_args()
+    strategy, check = TARGETS[args.target]
 
     @settings(
         max_examples=args.examples,
@@ -32,12 +54,12 @@ def main() -> None:
         suppress_health_check=list(HealthCheck),
         database=None,
     )
-    @given(yaml_like())
-    def fuzz(data: bytes) -> None:
-        check_one_file(data)
+    @given(strategy)
+    def fuzz(values: tuple[object, ...]) -> None:
+        check(*values)
 
     fuzz()
-    print(f"{args.examples} inputs, no crash")
+    print(f"{args.examples} inputs ({args.target}), no crash")
 
 
 if __name__ == "__main__":

@@ -139,15 +139,18 @@ class CheckCache:
     def save(self, register: Register, findings: list[Finding]) -> None:
         """Write the cache after a check of every rule: the files taken from it, and the device
         files read this time with their findings (of the rules that judge one device at a
-        time). Never fails the check: a cache that cannot be written is simply not there."""
+        time), but for those holding a credential (REG-004), which the cache never holds. Never
+        fails the check: a cache that cannot be written is simply not there."""
         per_file: dict[str, list[list[Any]]] = {rel: [] for rel in self._fresh}
+        for rel in {f.file for f in findings if f.rule == "REG-004"} & per_file.keys():
+            del per_file[rel]  # a file holding a credential is read every time, never cached
         for finding in findings:
             if finding.file in per_file and not RULES[finding.rule].across_devices:
                 per_file[finding.file].append(_finding_to_json(finding))
         facts = {f.file: f for f in register.device_facts() if f.file in per_file}
         for rel, stamp in self._fresh.items():
             digest = register.digests.get(rel)
-            if digest is not None:  # None: it could not be read, there is nothing to vouch for
+            if digest is not None and rel in per_file:  # None: nothing to vouch for
                 self._new[rel] = [digest, stamp, _facts_to_json(facts.get(rel)), per_file[rel]]
         unchanged = self._new.keys() == self._old.keys() and not self._restamped
         if unchanged and self.status == "used":

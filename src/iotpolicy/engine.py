@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 
 from iotpolicy.domain.exceptions import UNSUPPRESSIBLE, valid_exceptions
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding
+from iotpolicy.grammar.secrets import Scrubber, hidden_values, looks_secret, may_hold_secret
 from iotpolicy.register import Register
 from iotpolicy.rules import RULES, Rule
 from iotpolicy.view import Context
@@ -48,6 +49,7 @@ def evaluate(
     the device files the register took from elsewhere (the check cache), kept for the selected
     rules."""
     ctx = context(register, as_of)
+    scrub = secrets_of(register, ctx.secret_files)
     findings: list[Finding] = []
     for rule in rules:
         for violation in rule.check(ctx):
@@ -55,10 +57,10 @@ def evaluate(
                 Finding(
                     rule=rule.id,
                     severity=violation.severity or rule.severity,
-                    subject=violation.subject,
+                    subject=scrub(violation.subject),
                     file=violation.file,
                     line=violation.line,
-                    message=violation.message,
+                    message=scrub(violation.message),
                     controls=rule.controls,
                     properties=violation.properties,
                 )
@@ -75,6 +77,22 @@ def evaluate(
         rules=tuple(rule.id for rule in rules),
         subjects={rule.id: ctx.subjects(rule.scope) for rule in rules} if subjects else {},
     )
+
+
+def secrets_of(register: Register, files: Collection[str] | None = None) -> Scrubber:
+    """What takes the register's credential-looking values out of any output made from it: a
+    finding quotes values (an id, a reference, a remote access method, an unknown key), and
+    none of them may carry a secret into an output. ``files``: those whose text may hold a
+    credential, when known."""
+    if files is None:
+        files = {file for file, text in register.texts.items() if may_hold_secret(text)}
+    values: set[str] = set()
+    for record in register.all_records():
+        if record.file in files:
+            values |= hidden_values(record.data)
+    for facts in register.cached_facts:  # device files the cache spared reading
+        values |= {v for v in facts if isinstance(v, str) and looks_secret(v)}
+    return Scrubber(values)
 
 
 def apply_exceptions(ctx: Context, findings: list[Finding]) -> list[Finding]:

@@ -22,7 +22,8 @@ from iotpolicy.errors import UsageError
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.grammar.dates import option_date
 from iotpolicy.grammar.names import nearest
-from iotpolicy.grammar.secrets import REDACTED, is_secret_key, looks_secret
+from iotpolicy.grammar.secrets import REDACTED, is_secret_key, looks_secret, shown
+from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.yamlio.load import MAX_FILE_BYTES, decode, parse_text
 
@@ -207,10 +208,9 @@ def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) ->
 
 def _people_now(root: Path) -> set[str]:
     """The ids of the people in the register's people.yaml as it is now."""
-    path = root / PEOPLE_FILE
     try:
-        text = decode(path.read_bytes())[0] if path.stat().st_size <= MAX_FILE_BYTES else None
-    except OSError:
+        text = decode(read_bounded(root / PEOPLE_FILE, MAX_FILE_BYTES))[0]
+    except (OSError, InputRefused):
         return set()
     data = parse_text(text).data if text is not None else None
     items = data if isinstance(data, list) else []
@@ -218,7 +218,7 @@ def _people_now(root: Path) -> set[str]:
 
 
 def _entry(commit: LogCommit, records: list[RecordChange]) -> HistoryEntry:
-    message = REDACTED if looks_secret(commit.subject) else commit.subject
+    message = shown(commit.subject)
     return HistoryEntry(
         commit.commit, commit.date, commit.author, commit.email, message, tuple(records)
     )
@@ -294,7 +294,7 @@ def _kind_of(path: str) -> str:
 
 def _id_of(data: Any) -> str | None:
     raw = data.get("id") if isinstance(data, dict) else None
-    return raw.strip() if isinstance(raw, str) and raw.strip() else None
+    return shown(raw.strip()) if isinstance(raw, str) and raw.strip() else None
 
 
 def _record_change(
@@ -383,8 +383,10 @@ def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Value]]:
 
 def _redacted(path: str, old: Value, new: Value) -> FieldChange:
     """The change, with both values redacted when the field is a credential key or either value
-    looks like a credential."""
-    secret = any(is_secret_key(part) for part in path.split("."))
+    looks like a credential, and any key of its path that looks like one too."""
+    parts = path.split(".")
+    secret = any(is_secret_key(part) for part in parts)
+    path = ".".join(shown(part) for part in parts)
     secret = secret or any(looks_secret(text) for text in _texts(old) + _texts(new))
     if secret:
         return FieldChange(

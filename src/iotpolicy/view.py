@@ -14,6 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from iotpolicy.grammar.secrets import may_hold_secret
 from iotpolicy.kinds import kind_of_folder
 from iotpolicy.models import Device, Person, Segment, Settings, Vendor
 from iotpolicy.models.enums import Role, Status
@@ -41,6 +42,12 @@ class Context:
     known_rules: frozenset[str] = frozenset()
     """Every rule id of the catalogue (for references), whatever --rule selects."""
     _subjects: dict[str, tuple[str, ...]] = field(default_factory=dict, init=False, repr=False)
+
+    @cached_property
+    def secret_files(self) -> frozenset[str]:
+        """Files whose text may hold a credential (REG-004's and every output's fast path)."""
+        texts = self.register.texts
+        return frozenset(file for file, text in texts.items() if may_hold_secret(text))
 
     @cached_property
     def settings(self) -> Settings:

@@ -773,3 +773,34 @@ def test_reconcile_commit_refuses_a_stub_path_with_uncommitted_changes(
     assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock").splitlines() == [
         " D register/devices/line1-sw.yaml"
     ]
+
+
+def test_formulas_behind_invisible_characters_are_refused_and_escaped(
+    cli: CLI, reg: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "hidden.csv"
+    sheet.write_text(
+        "id,name,category,type,status,notes\n"
+        "cam-30,Camera,iot,camera,planned,\u00a0+cmd|' /C calc'!A0\n"
+        "cam-31,\x0b@SUM(1),iot,camera,planned,x\n"
+        "cam-32,Camera,iot,camera,planned,\u200b=1+1\n",
+        encoding="utf-8",
+    )
+    run = cli("import", "devices", str(sheet), "--register", str(reg))
+    _clean(run)
+    assert run.exit_code == 1
+    assert [line.split(": ", 2)[1] for line in run.stderr.splitlines()[:3]] == [
+        "row 2, column 'notes'",
+        "row 3, column 'name'",
+        "row 4, column 'notes'",
+    ]
+    assert "iotpolicy: refused: 3 rows of hidden.csv not valid" in run.stderr
+    plc = reg / "devices" / "plc-01.yaml"
+    plc.write_text(
+        plc.read_text("utf-8").replace("name: Line 1 packaging PLC", 'name: "\u00a0=1+1"'),
+        "utf-8",
+    )
+    exported = cli("export", "devices", "--register", str(reg))
+    assert exported.exit_code == 0, exported.stderr
+    cells = [cell for row in csv.reader(io.StringIO(exported.stdout)) for cell in row]
+    assert "'\u00a0=1+1" in cells

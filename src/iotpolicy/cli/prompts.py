@@ -26,7 +26,7 @@ from iotpolicy.cli.completion import (
     complete_vendor_id,
 )
 from iotpolicy.errors import EXIT_INTERRUPTED, RefusedError, UsageError
-from iotpolicy.grammar.secrets import scan_text
+from iotpolicy.grammar.secrets import looks_secret
 from iotpolicy.register import load_register
 from iotpolicy.writing.answers import apply_defaults, fill, missing, parse_options
 from iotpolicy.writing.draft import Outcome
@@ -210,7 +210,7 @@ def command_line(words: Sequence[str], options: Iterable[tuple[str, str | None]]
     tokens = ["iotpolicy", *words]
     left_out: list[str] = []
     for option, value in options:
-        if value is not None and any(scan_text(f"text: {value}")):
+        if value is not None and looks_secret(value):
             left_out.append(option)
         else:
             tokens += [option] if value is None else [option, value]

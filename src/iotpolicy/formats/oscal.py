@@ -43,7 +43,7 @@ from typing import Any
 
 from iotpolicy import __version__
 from iotpolicy.domain.exceptions import valid_exceptions
-from iotpolicy.engine import context
+from iotpolicy.engine import context, secrets_of
 from iotpolicy.findings import CheckResult
 from iotpolicy.formats.doctext import markdown_text
 from iotpolicy.grammar.escaping import one_line, visible_strings
@@ -69,9 +69,10 @@ def render_oscal(
     register: Register, result: CheckResult, strict: bool = False, plan: bool = False
 ) -> str:
     """The assessment-results document (with ``plan``: the assessment plan) as indented JSON
-    with a final newline."""
+    with a final newline; no value that looks like a credential is in it."""
     builder = _Builder(register, result, strict)
-    document = visible_strings(builder.plan() if plan else builder.document())
+    scrub = secrets_of(register)
+    document = visible_strings(scrub.data(builder.plan() if plan else builder.document()))
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -17,13 +17,30 @@ _LEGAL = frozenset(
     )
 )
 """Legal forms dropped from the end of a company name."""
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10))}
+    | {f"lpt{n}" for n in range(1, 10)}
+)
+"""File names Windows reserves for devices, with or without an extension (``nul.yaml``)."""
+
+
+def is_reserved_name(name: str) -> bool:
+    """True when Windows cannot hold a file named ``name``: a reserved device name before the
+    first dot, in any case (``CON``, ``nul.backup``, ``lpt1.yaml``)."""
+    return name.split(".", 1)[0].rstrip(" ").lower() in WINDOWS_RESERVED
 
 
 def slugify(text: str, fallback: str = "record") -> str:
     """``text`` as a register id: lower case, runs of other characters replaced by ``-``,
-    at most 63 characters (``ICSA-24-289-02`` -> ``icsa-24-289-02``)."""
+    at most 63 characters, never ending in ``.`` (``ICSA-24-289-02`` -> ``icsa-24-289-02``). A
+    name Windows reserves gets ``-1`` after it, before any extension (``CON`` -> ``con-1``,
+    ``nul.backup`` -> ``nul-1.backup``), so every register can be checked out everywhere."""
     value = _SLUG_BAD.sub("-", text.strip().lower()).strip("-._")
-    return value[:63].rstrip("-._") or fallback
+    value = value[:63].rstrip("-._") or fallback
+    if is_reserved_name(value):
+        head, dot, tail = value.partition(".")
+        value = f"{head}-1{dot}{tail}"[:63].rstrip("-._")
+    return value
 
 
 def add_hint(kind: str) -> str:

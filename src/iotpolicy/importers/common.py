@@ -3,19 +3,10 @@ valid records of a kind, the names of records by id, the policy's settings."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from iotpolicy.errors import UsageError
 from iotpolicy.models import Settings
 from iotpolicy.register import Register
-
-
-def read_input(path: Path) -> bytes:
-    """A file's bytes (an unreadable file is a usage error naming it)."""
-    if not path.is_file():
-        raise UsageError(f"no such file: {path}")
-    return path.read_bytes()
 
 
 def record_names(register: Register, kind: str) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+from iotpolicy.grammar.secrets import shown
 from iotpolicy.importers.reconcile import (
     DISCREPANCY_CONTROLS,
     DISCREPANCY_TITLES,
@@ -14,7 +16,11 @@ from iotpolicy.wording import plural
 
 
 def render(result: Reconciliation, fmt: str) -> str:
-    """The reconciliation as ``text``, ``json`` or ``markdown``."""
+    """The reconciliation as ``text``, ``json`` or ``markdown``; a message that would echo a
+    credential-looking name from the scan or the register shows ``(redacted)``."""
+    items = tuple(dataclasses.replace(i, message=shown(i.message)) for i in result.items)
+    scan = dataclasses.replace(result.scan, scanner=shown(result.scan.scanner))
+    result = dataclasses.replace(result, items=items, scan=scan)
     if fmt == "json":
         return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":

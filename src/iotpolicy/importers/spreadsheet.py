@@ -7,11 +7,13 @@ address``, ``MAC``, ``Manufacturer`` ...); ``--map column=field`` names the rest
 (``documentation``) is one entry per line of its cell; a list of records (``hardening.services``,
 ``access.accounts``, ``changes``) is a JSON list in its cell, so a round trip loses nothing.
 
-Formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-is what spreadsheet programs run as a formula. Exports write such text with a leading ``'`` (the
-usual escape); imports refuse such a cell (its row is reported) unless it carries that ``'``,
-which is then dropped and the rest kept literally. A lone ``-`` is read as an empty cell, and a
-negative number is a number.
+Formula injection: a cell that starts with ``=``, ``+``, ``-``, ``@`` (or their full-width forms,
+after any leading spaces, control or invisible characters, which spreadsheet programs skip), a tab
+or a carriage return is what spreadsheet programs run as a formula (:func:`formula_start`, the
+one check of both directions). Exports write such text with a leading ``'`` (the usual escape);
+imports refuse such a cell (its row is reported) unless it carries that ``'``, which is then
+dropped and the rest kept literally. A lone ``-`` is read as an empty cell, and a negative number
+is a number.
 
 The header is the first row with at least two filled cells (title rows above it are skipped);
 blank rows are skipped; row numbers in messages are the spreadsheet's own.
@@ -28,6 +30,7 @@ import json
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,17 +39,28 @@ from pydantic import BaseModel, PlainValidator
 
 from iotpolicy.errors import UsageError
 from iotpolicy.grammar.names import add_hint, resolve_record, resolve_vendor, slugify
+from iotpolicy.grammar.secrets import quoted
 from iotpolicy.kinds import KINDS
 from iotpolicy.models import Device
 from iotpolicy.models import base as scalar
-from iotpolicy.models.base import is_slug
+from iotpolicy.models.base import slug_problem
 
 MAX_SHEET_BYTES = 32 * 1024 * 1024
 """Spreadsheets above this size are refused unread."""
 MAX_ROWS = 100_000
 """Rows read at most (an inventory of a small company has hundreds)."""
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make spreadsheet programs treat a cell as a formula."""
+MAX_COLUMNS = 1_000
+"""Cells of one row read at most."""
+MAX_CELLS = 5_000_000
+"""Cells of a sheet read at most."""
+MAX_UNCOMPRESSED_BYTES = 128 * 1024 * 1024
+"""What the parts of an XLSX workbook may inflate to in all (checked before any is read; zip
+stops each part at the size it declares)."""
+MAX_COMPRESSION_RATIO = 100
+"""How many times its compressed size a part of more than 1 MiB may inflate to (workbooks
+compress five to twenty times)."""
+FORMULA_CHARACTERS = ("=", "+", "-", "@")
+"""Characters that make spreadsheet programs treat a cell starting with them as a formula."""
 SKIP = "-"
 """``--map column=-``: ignore that column."""
 
@@ -92,7 +106,7 @@ class CellError:
     message: str
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        where = f"row {self.row}" + (f", column {quoted(self.column)}" if self.column else "")
         return f"{where}: {self.message}"
 
 
@@ -257,9 +271,13 @@ def parse_map_options(items: Sequence[str]) -> dict[str, str]:
         column, sep, field = item.rpartition("=")
         column, field = column.strip(), field.strip()
         if not sep or not column or not field:
-            raise SheetError(f"--map {item!r}: write it as COLUMN=FIELD (or COLUMN=- to skip)")
+            raise SheetError(
+                f"--map {quoted(item)}: write it as COLUMN=FIELD (or COLUMN=- to skip)"
+            )
         if field != SKIP and field not in fields:
-            raise SheetError(f"--map {item!r}: {field!r} is not a device field ({_hint(field)})")
+            raise SheetError(
+                f"--map {quoted(item)}: {quoted(field)} is not a device field ({_hint(field)})"
+            )
         result[normal_header(column)] = field
     return result
 
@@ -286,19 +304,19 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str]) -> ColumnM
         if field is not None:
             if field in used:
                 raise SheetError(
-                    f"columns '{used[field]}' and '{header}' both hold {field}; "
-                    f"skip one with --map '{header}=-'"
+                    f"columns {quoted(used[field])} and {quoted(header)} both hold {field}; "
+                    f"skip one with --map {quoted(header + '=-')}"
                 )
             used[field] = header
         fields.append(field)
     present = {normal_header(h) for h in headers}
     for key in overrides:
         if key not in present:
-            raise SheetError(f"--map names a column the file does not have: {key!r}")
+            raise SheetError(f"--map names a column the file does not have: {quoted(key)}")
     if "id" not in used and "name" not in used:
         raise SheetError(
             "no column holds the device id or name (headers: "
-            + ", ".join(repr(h) for h in headers if h)
+            + ", ".join(quoted(h) for h in headers if h)
             + "); name it with --map COLUMN=id"
         )
     return ColumnMap(tuple(headers), tuple(fields))
@@ -332,6 +350,8 @@ def read_csv(raw: bytes, name: str = "file.csv") -> Sheet:
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first.count)
+    if text.count(delimiter) + text.count("\n") > MAX_CELLS:  # before the rows are built
+        raise SheetError(f"{name}: more than {MAX_CELLS:,} cells; split the file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         return _sheet(reader, name)
@@ -341,30 +361,68 @@ def read_csv(raw: bytes, name: str = "file.csv") -> Sheet:
 
 def read_xlsx(raw: bytes, name: str = "file.xlsx") -> Sheet:
     """The first worksheet of an XLSX workbook, cell values as stored (a formula gives the
-    value it last computed, never the formula)."""
-    import zipfile
-
+    value it last computed, never the formula). The archive is checked first (see
+    :func:`_check_archive`); the sheet is read by its cells, whatever dimension it claims."""
     from openpyxl import load_workbook
 
+    _check_archive(raw, name)
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+    except Exception as exc:  # openpyxl, and the zip and XML readers under it, on any bytes
         raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise SheetError(f"{name}: the workbook has no worksheet")
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # a claimed A1:XFD1048576 would pad every row
         rows = ([cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True))
         return _sheet(rows, name)
+    except SheetError:
+        raise
+    except Exception as exc:  # a part that turns out broken while the rows are read
+        raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
     finally:
         workbook.close()
+
+
+def _check_archive(raw: bytes, name: str) -> None:
+    """Refuse a workbook whose parts would inflate to more than
+    :data:`MAX_UNCOMPRESSED_BYTES`, a part of more than 1 MiB inflating more than
+    :data:`MAX_COMPRESSION_RATIO` times its size, and compression methods XLSX never uses
+    (bzip2 and LZMA inflate without bound in one step), before any part is read."""
+    import zipfile
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except Exception as exc:  # zipfile on any bytes: BadZipFile, NotImplementedError, ...
+        raise SheetError(f"{name}: not an XLSX workbook ({type(exc).__name__})") from None
+    if any(p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts):
+        raise SheetError(f"{name}: compressed with a method XLSX does not use; not read")
+    if sum(part.file_size for part in parts) > MAX_UNCOMPRESSED_BYTES:
+        limit = MAX_UNCOMPRESSED_BYTES // (1024 * 1024)
+        raise SheetError(f"{name}: would inflate to more than {limit} MiB; not read (a zip bomb?)")
+    for part in parts:
+        if part.file_size > 1024 * 1024 and (
+            part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1)
+        ):
+            raise SheetError(
+                f"{name}: a part inflates more than {MAX_COMPRESSION_RATIO} times its size; not "
+                "read (a zip bomb?)"
+            )
 
 
 def _sheet(rows: Iterable[list[str]], name: str) -> Sheet:
     headers: tuple[str, ...] | None = None
     header_row = 0
     data: list[Row] = []
+    seen = 0
     for number, cells in enumerate(rows, 1):
+        seen += len(cells)
+        if len(cells) > MAX_COLUMNS:
+            raise SheetError(f"{name}: row {number} has more than {MAX_COLUMNS:,} cells; not read")
+        if seen > MAX_CELLS:
+            raise SheetError(f"{name}: more than {MAX_CELLS:,} cells; split the file")
         if headers is None:
             if sum(1 for c in cells if c.strip()) < 2:
                 continue  # blank lines and title rows above the header
@@ -372,7 +430,7 @@ def _sheet(rows: Iterable[list[str]], name: str) -> Sheet:
             header_row = number
             continue
         if number - header_row > MAX_ROWS:
-            raise SheetError(f"{name}: more than {MAX_ROWS} rows; split the file")
+            raise SheetError(f"{name}: more than {MAX_ROWS:,} rows; split the file")
         if any(c.strip() for c in cells):
             padded = [*cells, *[""] * (len(headers) - len(cells))]
             data.append(Row(number, tuple(padded[: max(len(headers), len(cells))])))
@@ -436,13 +494,10 @@ def row_values(sheet: Sheet, columns: ColumnMap) -> tuple[list[RowValues], list[
                 )
             continue
         record_id = str(values["id"])
-        if not is_slug(record_id):
+        problem = slug_problem(record_id)
+        if problem is not None:
             errors.append(
-                CellError(
-                    row.number,
-                    columns.column("id"),
-                    "the id must be a slug: lower-case letters, digits, '.', '_' and '-'",
-                )
+                CellError(row.number, columns.column("id"), f"the id must be a slug: {problem}")
             )
             continue
         if record_id in first_row:
@@ -514,33 +569,45 @@ def _json(text: str, what: str) -> list[Any]:
     return value
 
 
+def formula_start(text: str) -> str | None:
+    """The character that makes spreadsheet programs run ``text`` as a formula, or None: a
+    leading tab or carriage return, or ``=``, ``+``, ``-`` or ``@`` (full-width ones too) after
+    any leading spaces, control and invisible format characters, which spreadsheets skip
+    (``"\u00a0+cmd|..."``, ``"\x0b@SUM(1)"``). The one check of import and export."""
+    if text[:1] in ("\t", "\r"):
+        return text[0]
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return char if unicodedata.normalize("NFKC", char) in FORMULA_CHARACTERS else None
+    return None
+
+
 def unescape_cell(raw: str) -> str:
     """The literal text of a cell: one leading ``'`` dropped from quotes before a formula
-    character (``'=x`` -> ``=x``, ``''=x`` -> ``'=x``). Raises ValueError for a cell that would
-    be a formula (``=cmd|...``)."""
-    if _QUOTED_FORMULA.match(raw):
+    (``'=x`` -> ``=x``, ``''=x`` -> ``'=x``). Raises ValueError for a cell that would be a
+    formula (``=cmd|...``); a lone ``-`` and a negative number are not."""
+    if raw.startswith("'") and formula_start(raw.lstrip("'")) is not None:
         return raw[1:]
-    stripped = raw.strip(" ")
-    if raw[:1] in ("\t", "\r") and raw.strip():
+    start = formula_start(raw)
+    if start is None:
+        return raw
+    if start in ("\t", "\r") or not start.isprintable():
         raise ValueError("starts with a control character that spreadsheets treat as a formula")
-    if stripped[:1] in ("=", "+", "@") or (
-        stripped[:1] == "-" and stripped != "-" and not _NUMBER.match(stripped)
-    ):
-        raise ValueError(
-            f"starts with '{stripped[0]}', which spreadsheet programs run as a formula; "
-            "refused (to keep it as text, write it with a leading ')"
-        )
-    return raw
-
-
-_QUOTED_FORMULA = re.compile("^'+[=+\\-@\t\r]")
-_FORMULA = re.compile("^'*[=+\\-@\t\r]")
+    core = raw.strip()
+    if start == "-" and (core == "-" or _NUMBER.match(core)):
+        return raw
+    raise ValueError(
+        f"starts with '{start}', which spreadsheet programs run as a formula; "
+        "refused (to keep it as text, write it with a leading ')"
+    )
 
 
 def escape_cell(text: str) -> str:
-    """Text safe to put in a spreadsheet cell: a ``'`` added before a formula character and any
-    quotes before it, so :func:`unescape_cell` gives back the text exactly."""
-    return "'" + text if _FORMULA.match(text) else text
+    """Text safe to put in a spreadsheet cell: a ``'`` added before a formula (see
+    :func:`formula_start`) and any quotes before it, so :func:`unescape_cell` gives back the
+    text exactly."""
+    return "'" + text if formula_start(text.lstrip("'")) is not None else text
 
 
 REFERENCES: dict[str, str] = {
@@ -570,7 +637,7 @@ def resolve_references(
             known = names.get(kind, {})
             found = resolve_vendor(text, known) if kind == "vendor" else resolve_record(text, known)
             if found is None:
-                problem = f"no {kind} with id or name {text!r}; {add_hint(kind)}"
+                problem = f"no {kind} with id or name {quoted(text)}; {add_hint(kind)}"
                 errors.append(CellError(row.row, columns.column(field), problem))
             else:
                 values[field] = found

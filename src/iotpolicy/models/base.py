@@ -18,9 +18,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from iotpolicy.grammar.dates import parse_iso
+from iotpolicy.grammar.names import is_reserved_name
 from iotpolicy.yamlio.nodes import BOOLEANS, INTEGER, PlainStr
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 WORD = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _FINGERPRINT = re.compile(r"^(?:[0-9A-F]{40}|[0-9A-F]{64})$")
 _DECIMAL = re.compile(r"^[0-9]{1,2}(?:\.[0-9]+)?$")
@@ -207,9 +208,30 @@ Port = Annotated[
 ]
 
 
+SLUG_RULE = (
+    "lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63 "
+    "characters"
+)
+
+
+def slug_problem(value: str) -> str | None:
+    """Why ``value`` is not a record id (a slug every file system can hold as a file name), or
+    None when it is one."""
+    if not SLUG.fullmatch(value):
+        return SLUG_RULE
+    if value.endswith("."):
+        return "it ends with '.'"
+    if is_reserved_name(value):
+        return (
+            f"'{value.split('.')[0]}' is a name Windows reserves: con, prn, aux, nul, com1-com9 "
+            "and lpt1-lpt9, with or without an extension"
+        )
+    return None
+
+
 def is_slug(value: str) -> bool:
     """True when ``value`` is a valid record id."""
-    return bool(SLUG.match(value))
+    return slug_problem(value) is None
 
 
 Problems = Iterator[tuple[tuple[str | int, ...], str]]

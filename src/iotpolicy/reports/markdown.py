@@ -16,10 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from iotpolicy.grammar.escaping import visible
-from iotpolicy.grammar.secrets import may_hold_secret, scan_text
+from iotpolicy.grammar.secrets import REDACTED, looks_secret
 
-REDACTED = "(redacted)"
-"""Printed instead of a value that looks like a credential."""
 NONE = "—"
 """Printed for a missing value (None or an empty list)."""
 
@@ -62,11 +60,6 @@ class Safe(str):
     """Text made by the report code (already escaped, or markup of its own): printed as it is."""
 
     __slots__ = ()
-
-
-def looks_secret(text: str) -> bool:
-    """True when REG-004's text scan finds a credential in ``text``."""
-    return may_hold_secret(text) and any(True for _ in scan_text(text))
 
 
 def md(value: Any) -> Safe:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from iotpolicy.grammar.secrets import may_hold_secret, scan_data, scan_text
+from iotpolicy.grammar.secrets import scan_data, scan_text
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, TARGETS, folder_kinds
-from iotpolicy.models.base import is_slug
+from iotpolicy.models.base import slug_problem
 from iotpolicy.register import Record, file_subject
 from iotpolicy.rules.base import Violation, rule
 from iotpolicy.view import Context
@@ -43,9 +43,11 @@ def reg_001(ctx: Context) -> Iterator[Violation]:
     scope="records",
 )
 def reg_002(ctx: Context) -> Iterator[Violation]:
-    """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``), differs from its file name, or is
-    used again for the same kind of record (person ids in people.yaml included). Every occurrence
-    after the first, in path and line order, gets the finding.
+    """An id is not a slug (``^[a-z0-9][a-z0-9._-]{0,62}$``, not ending in ``.``, not a name
+    Windows reserves: ``con``, ``prn``, ``aux``, ``nul``, ``com1``-``com9``, ``lpt1``-``lpt9``,
+    with or without an extension), differs from its file name, or is used again for the same kind
+    of record (person ids in people.yaml included). Every occurrence after the first, in path and
+    line order, gets the finding.
 
     Passes: ``devices/cam-gate-01.yaml`` with ``id: cam-gate-01``.
     Fails: ``devices/cam-gate-01.yaml`` with ``id: Cam Gate 1``.
@@ -62,11 +64,9 @@ def reg_002(ctx: Context) -> Iterator[Violation]:
             if raw is None:
                 continue
             problems: list[str] = []
-            if not is_slug(raw):
-                problems.append(
-                    "id is not a slug (lower-case letters, digits, '.', '_' and '-', "
-                    "starting with a letter or digit, at most 63 characters)"
-                )
+            problem = slug_problem(raw)
+            if problem is not None:
+                problems.append(f"id is not a slug ({problem})")
             stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
             if file != PEOPLE_FILE and raw != stem:
                 problems.append(f"id '{raw}' differs from the file name '{stem}.yaml'")
@@ -142,13 +142,18 @@ def reg_003(ctx: Context) -> Iterator[Violation]:
 )
 def reg_004(ctx: Context) -> Iterator[Violation]:
     """A credential is stored in the register, anywhere in a file's text, comments included: a key
-    whose name contains password, passwd, pwd, secret, token, psk, community, credential,
-    api_key/apikey or private_key (as a whole word between ``_``, ``-`` or the ends) with a
-    non-empty value; a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` in a URL; or text
-    like ``password: x`` / ``password=x`` inside a free-text value. Beyond the contract, the
-    words passphrase and wpa count too, and so do user/password pairs written in free text
-    (``admin/admin``, ``root/1234``; ``admin/operator`` names two roles and does not). The message
-    never repeats the secret: remove it, rotate it, and keep it in a password manager.
+    whose name holds, as a whole word between ``_``, ``-``, camelCase or the ends (any case),
+    password, passwd, pwd, pw, pass, passcode, passphrase, pin, secret, token, psk, wpa,
+    community, credential, kennwort (and the other languages the README lists), api_key/apikey,
+    access_key, secret_key, private_key or a similar pair, with a non-empty value (such a key is
+    REG-004, not an unknown key); a ``-----BEGIN ... PRIVATE KEY-----`` block; ``user:pass@`` or
+    ``:pass@`` in a URL; a well-known token format anywhere (AWS access key ids, GitHub, GitLab,
+    Slack and Google keys, JWTs, ``Bearer`` tokens ...) or a random-looking string of key
+    length; text like ``password: x``, ``pin=x``, ``key: x``, ``Kennwort lautet x``, ``the WPA2
+    key is x`` in free text; a user/password pair (``admin/admin``, ``root/1234``,
+    ``admin:pw``; ``admin/operator`` names two roles). Digests, fingerprints and version
+    strings are not credentials. The message never repeats the secret: remove it, rotate it,
+    and keep it in a password manager.
 
     Passes: ``default_credentials_changed: true``. Fails: ``snmp_community: public``.
     """
@@ -156,7 +161,7 @@ def reg_004(ctx: Context) -> Iterator[Violation]:
     for record in ctx.register.all_records():
         by_file.setdefault(record.file, []).append(record)
     for file, text in ctx.register.texts.items():
-        if not may_hold_secret(text):
+        if file not in ctx.secret_files:
             continue
         records = by_file.get(file, [])
         hits = set(scan_text(text))

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iotpolicy.grammar.secrets import scan_text
+from iotpolicy.grammar.secrets import looks_secret
 from iotpolicy.models.base import (
-    is_slug,
+    SLUG_RULE,
+    slug_problem,
     to_cidr,
     to_date,
     to_int,
@@ -70,7 +71,7 @@ def text(raw: str) -> str:
     value = raw.strip()
     if not value:
         raise ValueError("must not be empty")
-    if any(True for _ in scan_text(f"text: {value}")):
+    if looks_secret(value):
         raise ValueError(
             "looks like a credential (a password, key or token); never store credentials in "
             "the register"
@@ -86,11 +87,14 @@ def quoted(raw: str) -> Quoted:
 def slug(raw: str) -> str:
     """A record id: lower-case letters, digits, ``.``, ``_`` and ``-``."""
     value = raw.strip()
-    if not is_slug(value):
+    problem = slug_problem(value)
+    if problem == SLUG_RULE:
         raise ValueError(
             "must be an id of lower-case letters, digits, '.', '_' and '-', starting with a "
             "letter or digit (at most 63 characters)"
         )
+    if problem is not None:
+        raise ValueError(f"must be a usable id: {problem}")
     return value
 
 

@@ -26,6 +26,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 from yaml.resolver import BaseResolver
 
 from iotpolicy.fsio import content_digest
+from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.yamlio.nodes import BOOLEANS, INTEGER, NULLS, STR_TAG, LDict, LList, PlainStr
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -167,16 +168,15 @@ def _alias_problems(text: str) -> list[YamlProblem]:
 
 
 def read_file(path: Path) -> Parsed:
-    """Read and parse one register file; never raises for bad content."""
+    """Read and parse one register file (its size checked first: see :mod:`iotpolicy.inputs`);
+    never raises for bad content."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = read_bounded(path, MAX_FILE_BYTES)
+    except InputRefused as exc:
+        return Parsed(None, (YamlProblem(1, f"file is {exc}"),), None)
     except OSError as exc:
         return Parsed(None, (YamlProblem(1, f"cannot read file: {exc.strerror}"),), None)
     digest = content_digest(raw)
-    if len(raw) > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        return Parsed(None, (YamlProblem(1, f"file is larger than {limit} MiB"),), None, digest)
     text, problem = decode(raw)
     if text is None:
         assert problem is not None

@@ -17,6 +17,7 @@ from iotpolicy.importers.spreadsheet import (
     device_fields,
     device_table,
     escape_cell,
+    formula_start,
     map_columns,
     nest,
     parse_map_options,
@@ -238,6 +239,17 @@ def test_semicolons_and_duplicate_ids() -> None:
         "\t=1+1",
         "\r=1+1",
         ' =HYPERLINK("http://x")',
+        "\u00a0+cmd|' /C calc'!A0",
+        "\x0b@SUM(1)",
+        "\x0c=1+1",
+        "\u200b=1+1",
+        "\ufeff=1+1",
+        "\u3000 \u2003-2+3",
+        "\x00=1",
+        "\x1f@x",
+        "\u00a0\t=1",
+        "＝1+1",
+        "＠SUM(1)",
     ],
 )
 def test_formula_cells_are_refused_on_import(cell: str) -> None:
@@ -261,12 +273,21 @@ def test_escaped_and_harmless_cells(cell: str, value: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["=cmd|' /C calc'!A0", "+1", "-1", "@x", "\tx", "\rx", "'=x", "''=x", "'x", "x", ""]
+    "text",
+    [
+        *("=cmd|' /C calc'!A0", "+1", "-1", "@x", "\tx", "\rx", "'=x", "''=x", "'x", "x", ""),
+        *("\u00a0+cmd|' /C calc'!A0", "\x0b@SUM(1)", "\u200b=1", " -5", "＝1", "'\u00a0=1"),
+    ],
 )
 def test_escape_round_trip(text: str) -> None:
     escaped = escape_cell(text)
-    assert escaped[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert formula_start(escaped) is None
     assert unescape_cell(escaped) == text
+
+
+@pytest.mark.parametrize("text", ["x", "O'Brien", "5", "a=b", "x-y", "\u00a0x", "'"])
+def test_harmless_text_is_exported_as_it_is(text: str) -> None:
+    assert escape_cell(text) == text
 
 
 def _devices() -> list[Device]:

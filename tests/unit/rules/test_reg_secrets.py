@@ -350,3 +350,163 @@ def test_the_secret_value_never_appears_in_any_report(
     assert len(written) == 10  # nine reports and .markdownlint.yaml
     for path in written:
         assert_no_leak(path.read_text(encoding="utf-8"))
+
+
+# --- More forms: each is REG-004, and its value reaches no output --------------------------------
+
+TOKEN = "ghp_R7aQ2mLxT9vKp3ZsW8nYc4Hd6Jf1Ub0Ee5Gi"
+AWS_KEY = "AKIAZQ7XWV91KLMPQ3ZS"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJabjd4V3Y5MWtMbVAifQ.Zq7xWv91kLmPq3ZsW8nYc4Hd"
+BLOB = "9vXq2LmPz8RtY4wKbN6cJh3sDfGa"
+FORMS: dict[str, tuple[dict[str, Any], str]] = {
+    "unknown key pass": ({SENSOR: {"pass": SECRET}}, SECRET),
+    "unknown key pin": ({SENSOR: {"pin": "48151623"}}, "48151623"),
+    "unknown key passcode": ({SENSOR: {"passcode": SECRET}}, SECRET),
+    "unknown key aws_access_key_id": ({SENSOR: {"aws_access_key_id": AWS_KEY}}, AWS_KEY),
+    "pw= in text": ({SENSOR: {"notes": f"service pw={SECRET}"}}, SECRET),
+    "key: in text": ({SENSOR: {"notes": f"Vendor key: {SECRET}"}}, SECRET),
+    "Kennwort: in text": ({SENSOR: {"notes": f"Kennwort: {SECRET}"}}, SECRET),
+    "full-width colon": ({SENSOR: {"notes": f"password：{SECRET}"}}, SECRET),
+    "admin:pw": ({SENSOR: {"notes": f"login admin:{SECRET}"}}, SECRET),
+    ":pw@ in a URL": ({"vendors/axis.yaml": {"advisory_feed": f"https://:{SECRET}@a.b/"}}, SECRET),
+    "Bearer token": ({SENSOR: {"notes": f"Authorization: Bearer {SECRET}"}}, SECRET),
+    "AWS access key id": ({SENSOR: {"notes": f"deploy key {AWS_KEY}"}}, AWS_KEY),
+    "GitHub token": ({SENSOR: {"notes": f"CI uses {TOKEN}"}}, TOKEN),
+    "JWT": ({SENSOR: {"notes": f"session {JWT}"}}, JWT),
+    "random string": ({SENSOR: {"notes": f"unlock with {BLOB}"}}, BLOB),
+    "WPA2 sentence": ({SENSOR: {"notes": f"the WPA2 key is {SECRET}"}}, SECRET),
+    "German sentence": ({SENSOR: {"notes": f"Das Passwort lautet {SECRET}"}}, SECRET),
+    "a token as a key": ({SENSOR: SENSOR_TEXT + f'"{TOKEN}": true\n'}, TOKEN),
+    "a token as a duplicated key": ({SENSOR: SENSOR_TEXT + f"{TOKEN}: 1\n{TOKEN}: 2\n"}, TOKEN),
+    "echoed by ACC-004": (
+        {"devices/plc-01.yaml": {"access.remote_access": f"vpn via admin/{SECRET}"}},
+        SECRET,
+    ),
+    "echoed by REG-003": ({"devices/plc-01.yaml": {"vendor": f"token={SECRET}"}}, SECRET),
+    "echoed by REG-002": ({SENSOR: {"id": f"pwd={SECRET}"}}, SECRET),
+}
+
+
+def assert_absent(secret: str, *texts: str) -> None:
+    for text in texts:
+        assert secret not in text
+        assert secret not in "".join(text.split()), "the secret appears, wrapped over lines"
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_every_form_is_reg_004_and_no_format_shows_it(
+    check: Callable[..., tuple[Run, Path]], cli: Callable[..., Run], name: str
+) -> None:
+    edits, secret = FORMS[name]
+    run, root = check(edits, "json")
+    found = run.json["findings"]
+    assert "REG-004" in {f["rule"] for f in found}
+    unknown = [f for f in found if f["rule"] == "REG-001" and "unknown key" in f["message"]]
+    if name.startswith("unknown key"):
+        assert unknown == [], "a key naming a credential is REG-004, not an unknown key"
+    assert_absent(secret, run.stdout, run.stderr)
+    for fmt in sorted(set(FORMATS) - {"json"}):
+        args = ("check", "--register", str(root), "--as-of", AS_OF, "--format", fmt)
+        other = cli(*args)
+        assert other.exit_code == 1
+        assert_absent(secret, other.stdout, other.stderr)
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_no_report_shows_a_form(
+    cli: Callable[..., Run], make_register: Callable[..., Path], tmp_path: Path, name: str
+) -> None:
+    edits, secret = FORMS[name]
+    root = make_register(edits)
+    out = tmp_path / "reports"
+    run = cli("report", "--register", str(root), "--as-of", AS_OF, "--output-dir", str(out))
+    assert run.exit_code == 0, run.stderr
+    oscal = cli("export", "oscal", "--register", str(root), "--as-of", AS_OF)
+    assert oscal.exit_code == 0, oscal.stderr
+    exported = cli("export", "devices", "--register", str(root))
+    assert_absent(secret, run.stdout, run.stderr, oscal.stdout, exported.stdout, exported.stderr)
+    for path in sorted(out.iterdir()):
+        assert_absent(secret, path.read_text(encoding="utf-8"))
+
+
+def test_history_and_the_changes_report_show_no_form(
+    cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    from tests.conftest import edited_baseline
+    from tests.support.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("Start", "2026-01-05T10:00:00+00:00", edited_baseline({}))
+    secrets = []
+    for number, (name, (edits, secret)) in enumerate(FORMS.items()):
+        if SENSOR not in edits or not isinstance(edits[SENSOR], dict) or "id" in edits[SENSOR]:
+            continue
+        files = edited_baseline(edits)
+        secrets.append(secret)
+        repo.commit(name, f"2026-02-{number + 1:02d}T10:00:00+00:00", files)
+    assert len(secrets) >= 12
+    register = str(repo.register)
+    text = cli("history", "--register", register)
+    json_run = cli("history", "--register", register, "--format", "json")
+    one = cli("history", "sensor-02", "--register", register, "--format", "json")
+    out = tmp_path / "reports"
+    report = cli("report", "changes", "--register", register, "--output-dir", str(out))
+    for run in (text, json_run, one, report):
+        assert run.exit_code == 0, run.stderr
+    changes = (out / "changes.md").read_text(encoding="utf-8")
+    assert "(redacted)" in text.stdout and "(redacted)" in changes
+    for secret in secrets:
+        assert_absent(secret, text.stdout, json_run.stdout, one.stdout, changes)
+
+
+def test_import_errors_never_quote_a_credential_looking_cell(
+    cli: Callable[..., Run], make_register: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = make_register({})
+    sheet = tmp_path / "inventory.csv"
+    sheet.write_text(
+        "id,name,Manufacturer,owner\n"
+        f"cam-09,Camera,admin/{SECRET},ole-hansen\n"
+        f"cam-10,Camera,axis,password={SECRET}\n",
+        encoding="utf-8",
+    )
+    run = cli("import", "devices", str(sheet), "--register", str(root), "--dry-run")
+    assert run.exit_code == 1
+    assert_absent(SECRET, run.stdout, run.stderr)
+    lines = run.stderr.splitlines()
+    assert (
+        "inventory.csv: row 2, column 'Manufacturer': no vendor with id or name (redacted); "
+        "add it with iotpolicy add-vendor"
+    ) in lines
+    assert (
+        "inventory.csv: row 3, column 'owner': no person with id or name (redacted); "
+        "add it with iotpolicy add-person"
+    ) in lines
+    headers = tmp_path / "headers.csv"
+    headers.write_text(f"token={SECRET},notes\nx,y\n", encoding="utf-8")
+    run = cli("import", "devices", str(headers), "--register", str(root), "--dry-run")
+    assert run.exit_code != 0
+    assert "(redacted)" in run.stderr
+    assert_absent(SECRET, run.stdout, run.stderr)
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        {SENSOR: {"firmware": {"version": f"pwd={SECRET}"}}},
+        {SENSOR: {"id": f"token={SECRET}"}},
+        {SENSOR: {"type": f"admin:{SECRET}"}},
+    ],
+)
+def test_the_cache_never_holds_a_credential(
+    check: Callable[..., tuple[Run, Path]], cli: Callable[..., Run], edits: dict[str, Any]
+) -> None:
+    """The cache keeps facts of each device file (id, type, firmware ...): a file holding a
+    credential is read every time instead, and the warm check still reports it."""
+    run, root = check(edits, "json")
+    assert "REG-004" in {f["rule"] for f in run.json["findings"]}
+    cache = root / ".iotpolicy-cache" / "check.json"
+    assert cache.is_file()
+    assert_no_leak(cache.read_text(encoding="utf-8"))
+    warm = cli("check", "--register", str(root), "--as-of", AS_OF, "--format", "json")
+    assert warm.stdout == run.stdout

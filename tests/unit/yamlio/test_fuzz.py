@@ -1,12 +1,17 @@
-"""Property-based fuzzing of the loader and the model layer (hypothesis).
+"""Property-based fuzzing (hypothesis) of the loader and the model layer, of secret recognition,
+of slugs and of the spreadsheet reader.
 
 Whatever bytes a register file holds, reading it gives data and/or problems with valid line
-numbers, never an exception; validation and every rule then run without raising. The long-running
-version of this test is fuzz/fuzz_loader.py.
+numbers, never an exception; validation and every rule then run without raising. A credential in
+any recognised form, with any value, is REG-004 and appears in no output format. Any text made a
+slug is a slug (never a name Windows reserves). Whatever bytes a spreadsheet holds (zip headers
+claiming huge sizes included), reading it gives rows or one SheetError. The long-running version
+of these tests is fuzz/fuzz_loader.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iotpolicy.engine import evaluate, select_rules
+from iotpolicy.formats import FORMATS, render
+from iotpolicy.grammar.names import slugify
+from iotpolicy.importers.spreadsheet import SheetError, read_sheet
+from iotpolicy.models.base import is_slug
 from iotpolicy.register import load_register
 from iotpolicy.yamlio.load import read_file
 from tests.support.paths import REPO
@@ -53,6 +62,20 @@ TOKENS = [
     b"2024-02-30",
     b"4.10",
     b"password: hunter2\n",
+    b"pass: hunter2\n",
+    b"pin=4711 ",
+    b"notes: key: 7f3a9c\n",
+    b"Kennwort\xef\xbc\x9a Sommer2024",
+    b"admin:Pa55w0rd ",
+    b"https://:pw@h.example/ ",
+    b"the WPA2 key is Sommer2024! ",
+    b"ghp_R7aQ2mLxT9vKp3ZsW8nYc4Hd6Jf1Ub0Ee5Gi",
+    b"AKIAZQ7XWV91KLMPQ3ZS",
+    b"-----BEGIN PUBLIC KEY-----\n",
+    b"-----END PUBLIC KEY-----\n",
+    b"id: con\n",
+    b"id: nul.backup\n",
+    b"id: plc-01.\n",
     b"|\n",
     b">-\n",
     b"~",
@@ -102,3 +125,102 @@ def test_the_loader_never_raises(data: bytes) -> None:
 @given(st.binary(max_size=300))
 def test_random_bytes_never_raise(data: bytes) -> None:
     check_one_file(data)
+
+
+# --- Secrets, slugs, spreadsheets ----------------------------------------------------------------
+
+SENSOR = (
+    "id: sensor-02\nname: Planned humidity sensor\ncategory: ot\ntype: sensor\nstatus: planned\n"
+)
+FORMS = [
+    "password: {}",
+    "pass: {}",
+    "pin: {}",
+    "aws_access_key_id: {}",
+    "notes: service pw={}",
+    "notes: Vendor key: {}",
+    "notes: Kennwort: {}",
+    "notes: password：{}",
+    "notes: login admin:{}",
+    "notes: https://:{}@feeds.example.com/",
+    "notes: the WPA2 key is {}",
+    "notes: Das Passwort lautet {}",
+    "notes: Authorization: Bearer {}",
+    "# token = {}",
+    "notes: fine  # wifi_psk={}",
+    '"password={}": true',
+]
+"""Credential forms REG-004 recognises whatever the value (``{}``)."""
+SECRETS = st.from_regex(r"[A-Za-z]{4,8}[0-9]{2,4}[!#%&*_-]?[A-Za-z0-9]{2,6}", fullmatch=True)
+"""Password-like values of eight characters or more: letters and digits, maybe a symbol."""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(FORMS), SECRETS)
+def test_a_credential_is_reg_004_and_in_no_output(form: str, secret: str) -> None:
+    check_secret(form, secret)
+
+
+def check_secret(form: str, secret: str) -> None:
+    """The property: the credential is found, and no format of the check's output holds it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "policy.yaml").write_bytes((EXAMPLE / "policy.yaml").read_bytes())
+        (root / "devices").mkdir()
+        line = form.format(secret)
+        (root / "devices" / "sensor-02.yaml").write_text(SENSOR + line + "\n", "utf-8")
+        result = evaluate(load_register(root), date(2026, 11, 25), select_rules(), "r")
+        assert "REG-004" in {f.rule for f in result.findings}, line
+        for name in FORMATS:
+            assert secret not in render(name, result), (name, line)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80) | st.sampled_from(["CON", "nul", "Aux.backup", "LPT1", "com9."]))
+def test_any_text_made_a_slug_is_a_slug(text: str) -> None:
+    assert is_slug(slugify(text))
+
+
+def _sample_xlsx() -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "notes"])
+    sheet.append(["cam-01", "Camera", "x"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+SAMPLE_XLSX = _sample_xlsx()
+
+
+@st.composite
+def sheet_like(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A workbook or CSV with random splices: random bytes, or 4-byte sizes turned huge."""
+    name = draw(st.sampled_from(["x.xlsx", "x.csv"]))
+    data = bytearray(SAMPLE_XLSX if name == "x.xlsx" else b"id,name\ncam-01,Camera\n")
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(data)))
+        piece = draw(st.one_of(st.binary(max_size=8), st.just(b"\xff\xff\xff\x7f")))
+        data[at : at + len(piece)] = piece
+    return name, bytes(data)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(sheet_like())
+def test_a_spreadsheet_reads_or_gives_one_sheet_error(sheet: tuple[str, bytes]) -> None:
+    read_sheet_or_refuse(sheet)
+
+
+def read_sheet_or_refuse(sheet: tuple[str, bytes]) -> None:
+    """The property: a spreadsheet gives rows or a SheetError, nothing else."""
+    name, data = sheet
+    with contextlib.suppress(SheetError):
+        read_sheet(name, data)

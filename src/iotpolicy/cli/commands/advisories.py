@@ -28,7 +28,7 @@ from iotpolicy.cli.app import (
 from iotpolicy.cli.completion import complete_device_id
 from iotpolicy.cli.prompts import InteractiveOption, edit_with_prompts, with_fields
 from iotpolicy.domain.affected import affects, known_exploited_label
-from iotpolicy.domain.csaf import parse_csaf
+from iotpolicy.domain.csaf import MAX_CSAF_BYTES, parse_csaf
 from iotpolicy.domain.matching import DeviceMatch
 from iotpolicy.domain.triage import (
     TriageUpdate,
@@ -38,8 +38,9 @@ from iotpolicy.domain.triage import (
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.importers.advisories import advisory_drafts, advisory_order, kev_drafts, match_drafts
-from iotpolicy.importers.common import read_input, record_names, valid_models
-from iotpolicy.importers.kev import parse_kev
+from iotpolicy.importers.common import record_names, valid_models
+from iotpolicy.importers.kev import MAX_KEV_BYTES, parse_kev
+from iotpolicy.inputs import read_input
 from iotpolicy.models.enums import (
     TriageStatus,
 )
@@ -87,7 +88,7 @@ def advisories_import(
     received = parse_as_of(received_on, "--received-on")
     with user_errors():
         root = find_register(register)
-        documents = [parse_csaf(read_input(path), path.name) for path in files]
+        documents = [parse_csaf(read_input(path, MAX_CSAF_BYTES), path.name) for path in files]
         reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]] = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:
@@ -325,7 +326,7 @@ def advisories_kev(
     known_exploited (CVE, date added, due date, ransomware use): FW-002 then names it first."""
     with user_errors():
         root = find_register(register)
-        catalog = parse_kev(read_input(file), file.name)
+        catalog = parse_kev(read_input(file, MAX_KEV_BYTES), file.name)
         changed: list[tuple[str, list[dict[str, Any]]]] = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:

@@ -15,14 +15,15 @@ from iotpolicy.cli.app import (
     print_outcomes,
     user_errors,
 )
-from iotpolicy.importers.common import read_input
 from iotpolicy.importers.devices import RowPlan, device_drafts, sheet_rows
 from iotpolicy.importers.spreadsheet import (
+    MAX_SHEET_BYTES,
     CellError,
     map_columns,
     parse_map_options,
     read_sheet,
 )
+from iotpolicy.inputs import read_input
 from iotpolicy.register import find_register
 from iotpolicy.wording import plural as _plural
 from iotpolicy.writing.draft import Draft, write_drafts
@@ -59,7 +60,7 @@ def import_devices(
     """
     with user_errors():
         root = find_register(register)
-        sheet = read_sheet(file.name, read_input(file))
+        sheet = read_sheet(file.name, read_input(file, MAX_SHEET_BYTES))
         columns = map_columns(sheet.headers, parse_map_options(mapping))
         plan: list[RowPlan] = []
         skipped: list[CellError] = []

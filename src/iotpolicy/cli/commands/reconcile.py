@@ -17,11 +17,12 @@ from iotpolicy.cli.app import (
     write_output,
 )
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
-from iotpolicy.importers.common import read_input, settings_of, valid_models
-from iotpolicy.importers.nmap import parse_scan
+from iotpolicy.importers.common import settings_of, valid_models
+from iotpolicy.importers.nmap import MAX_SCAN_BYTES, parse_scan
 from iotpolicy.importers.reconcile import Reconciliation, reconcile
 from iotpolicy.importers.reconcile_report import render
 from iotpolicy.importers.stubs import shadow_hosts, stub_drafts
+from iotpolicy.inputs import read_input
 from iotpolicy.register import find_register, load_register
 from iotpolicy.writing.draft import Draft, write_drafts
 from iotpolicy.writing.snapshot import Snapshot
@@ -51,7 +52,7 @@ def reconcile_command(
     insecure services. Exit 1 when anything needs attention."""
     with user_errors():
         root = find_register(register)
-        parsed = parse_scan(read_input(scan), scan.name)
+        parsed = parse_scan(read_input(scan, MAX_SCAN_BYTES), scan.name)
         loaded = load_register(root)
         result = reconcile(
             parsed,
