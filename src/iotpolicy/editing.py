@@ -13,6 +13,7 @@ No typer here: the CLI layer turns options into :data:`Values`, asks through the
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 import typing
@@ -66,6 +67,7 @@ from iotpolicy.yamlio import (
     Quoted,
     RoundTrip,
     YamlEditError,
+    atomic_write_bytes,
     atomic_write_text,
     dump_new,
     parse_text,
@@ -626,8 +628,8 @@ def write_drafts(
                 f"refused: {why} ({len(problems)} {noun}); nothing was written", tuple(problems)
             )
         plan = plan_commit(root, [root / d.file for d in drafts]) if commit and drafts else None
-        for draft in () if dry_run else drafts:
-            atomic_write_text(root / draft.file, draft.text)
+        if not dry_run:
+            _write_all(root, drafts)
         sha = None
         if plan is not None and not dry_run:
             sha = commit_files(plan, _commit_message(message, drafts))
@@ -635,6 +637,25 @@ def write_drafts(
         Outcome(d.file, d.subject, d.message, d.created, own, sha)
         for d, own in zip(drafts, owns, strict=True)
     )
+
+
+def _write_all(root: Path, drafts: Sequence[Draft]) -> None:
+    """Write every draft, each atomically; when one write fails (or is interrupted), the files
+    already written get their old content back (new ones are removed): all of it or none."""
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for draft in drafts:
+            path = root / draft.file
+            done.append((path, path.read_bytes() if path.is_file() else None))
+            atomic_write_text(path, draft.text)
+    except BaseException:
+        for path, old in reversed(done):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write_bytes(path, old)
+        raise
 
 
 _MATCHED_FIELDS = ("vendor", "model", "part_number", "cpe", "status")

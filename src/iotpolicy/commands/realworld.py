@@ -1,5 +1,5 @@
 """Bringing the real world in: ``import devices``, ``export devices``, ``reconcile``,
-``advisories import``, ``advisories list`` and ``advisories set-status``.
+``advisories import``, ``advisories fetch``, ``advisories list`` and ``advisories set-status``.
 
 Reading and matching live in :mod:`iotpolicy.spreadsheet`, :mod:`iotpolicy.nmap`,
 :mod:`iotpolicy.csaf` and :mod:`iotpolicy.matching`; every write goes through
@@ -11,10 +11,12 @@ prints what happened.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,16 @@ from iotpolicy.app import (
     app,
     date_option,
     parse_as_of,
+    progress_bar,
     user_errors,
+    wants_progress,
     write_output,
 )
+from iotpolicy.cache import CACHE_FOLDER
 from iotpolicy.commands.edit import InteractiveOption, _edit, with_fields
 from iotpolicy.commands.export import export_app
 from iotpolicy.completion import complete_device_id
-from iotpolicy.csaf import AffectedProduct, CsafAdvisory, parse_csaf
+from iotpolicy.csaf import AffectedProduct, CsafAdvisory, CsafError, parse_csaf
 from iotpolicy.editing import (
     DEVICE,
     Draft,
@@ -49,10 +54,25 @@ from iotpolicy.editing import (
 )
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from iotpolicy.fetch import (
+    Document,
+    EtagStore,
+    FetchError,
+    FetchResult,
+    ProviderResult,
+    Validator,
+    download,
+    feed_sources,
+    feed_state,
+    fetch,
+    shown,
+)
+from iotpolicy.fetch import Options as FetchOptions
+from iotpolicy.fetch.verify import PUBLIC_TLP
 from iotpolicy.fields import TRIAGE_FIELDS, Values
-from iotpolicy.kev import as_record, known_exploited, parse_kev
+from iotpolicy.kev import MAX_KEV_BYTES, Catalog, KevError, as_record, known_exploited, parse_kev
 from iotpolicy.matching import DeviceMatch, advisory_affects, match_devices
-from iotpolicy.models import Advisory, Device, Segment, Settings
+from iotpolicy.models import Advisory, Device, Policy, Segment, Settings, Vendor
 from iotpolicy.models.base import error_message
 from iotpolicy.models.enums import (
     AdvisoryKind,
@@ -64,7 +84,14 @@ from iotpolicy.models.enums import (
 )
 from iotpolicy.names import resolve_vendor, slugify
 from iotpolicy.nmap import Host, Kind, Reconciliation, parse_scan, reconcile, render
-from iotpolicy.register import Register, find_register, load_register, schema_comment
+from iotpolicy.register import (
+    POLICY_FILE,
+    Register,
+    find_register,
+    load_register,
+    schema_comment,
+    with_file,
+)
 from iotpolicy.spreadsheet import (
     CellError,
     ColumnMap,
@@ -580,7 +607,7 @@ def advisories_import(
     with user_errors():
         root = find_register(register)
         documents = [parse_csaf(_read(path), path.name) for path in files]
-        reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]] = []
+        reports: Reports = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:
             reports.clear()
@@ -591,19 +618,46 @@ def advisories_import(
 
         message = f"Import advisories from {', '.join(f.name for f in files)}"
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
-        for rel, headline, matches, warnings in reports:
-            typer.echo(f"{rel}: {headline}")
-            for match in matches:
-                if match.exact:
-                    typer.echo(f"  matches {match.describe()}")
-            for match in matches:
-                if is_possible(match):
-                    typer.echo(f"  candidate {match.describe()}")
-            if not matches:
-                typer.echo("  matches no registered device")
-            for warning in warnings:
-                typer.echo(f"  warning: {warning}")
+        _print_reports(reports)
         _print_outcomes(outcomes)
+
+
+Reports = list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]]
+"""What drafting advisories did, per record: (file, headline, device matches, warnings)."""
+
+
+def _print_reports(reports: Reports) -> None:
+    """Each advisory record written, with the devices it matches and its warnings."""
+    for rel, headline, matches, warnings in reports:
+        typer.echo(f"{rel}: {headline}")
+        for match in matches:
+            if match.exact:
+                typer.echo(f"  matches {match.describe()}")
+        for match in matches:
+            if is_possible(match):
+                typer.echo(f"  candidate {match.describe()}")
+        if not matches:
+            typer.echo("  matches no registered device")
+        for warning in warnings:
+            typer.echo(f"  warning: {warning}")
+
+
+def _by_vendor(
+    document: CsafAdvisory, vendors: dict[str, str], vendor_option: str | None
+) -> dict[str, list[AffectedProduct]]:
+    """The document's affected products by registered vendor (all of them ``vendor_option``'s
+    when given); a document without affected products belongs to its publisher, when that is
+    a registered vendor. Empty when it names no registered vendor."""
+    by_vendor: dict[str, list[AffectedProduct]] = {}
+    for entry in document.affected:
+        vendor_id = vendor_option or resolve_vendor(entry.product.vendor or "", vendors)
+        if vendor_id is not None:
+            by_vendor.setdefault(vendor_id, []).append(entry)
+    if not document.affected:
+        publisher = vendor_option or resolve_vendor(document.publisher, vendors)
+        if publisher is not None:
+            by_vendor[publisher] = []
+    return by_vendor
 
 
 def _advisory_drafts(
@@ -611,25 +665,27 @@ def _advisory_drafts(
     document: CsafAdvisory,
     vendor_option: str | None,
     received: date,
-    reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]],
+    reports: Reports,
+    feed: str | None = None,
 ) -> list[Draft]:
-    """The advisory records one CSAF document gives: one per registered vendor it names."""
+    """The advisory records one CSAF document gives: one per registered vendor it names.
+    ``feed``: the provider metadata URL it was fetched from (recorded as ``feed``)."""
     vendors = _names(snap.register, "vendor")
     if vendor_option is not None and vendor_option not in vendors:
         raise UsageError(f"--vendor {vendor_option}: no such vendor in the register")
-    by_vendor: dict[str, list[AffectedProduct]] = {}
-    for entry in document.affected:
-        vendor_id = vendor_option or resolve_vendor(entry.product.vendor or "", vendors)
-        if vendor_id is not None:
-            by_vendor.setdefault(vendor_id, []).append(entry)
+    by_vendor = _by_vendor(document, vendors, vendor_option)
+    if not by_vendor and document.affected:
+        named = ", ".join(document.vendors) or "none"
+        raise Refused(
+            f"refused: {document.tracking_id}: its vendor ({named}) is not in the register; "
+            "add it (iotpolicy add-vendor) or name it with --vendor ID; nothing was written"
+        )
     if not by_vendor:
-        if vendor_option is None and document.affected:
-            named = ", ".join(document.vendors) or "none"
-            raise Refused(
-                f"refused: {document.tracking_id}: its vendor ({named}) is not in the register; "
-                "add it (iotpolicy add-vendor) or name it with --vendor ID; nothing was written"
-            )
-        by_vendor[vendor_option or _only(vendors, document)] = []
+        raise Refused(
+            f"refused: {document.tracking_id} names no affected product and its publisher "
+            f"({document.publisher or 'unnamed'}) is not a registered vendor; name the vendor "
+            "with --vendor ID; nothing was written"
+        )
     devices = _valid(snap.register, "device")
     existing = {r.raw_id: r for r in snap.register.of("advisory") if r.raw_id}
     drafts: list[Draft] = []
@@ -647,6 +703,7 @@ def _advisory_drafts(
             "reference": document.reference,
             "revision": Quoted(document.revision),
             "revised_on": document.revised_on,
+            "feed": feed,
         }
         fields = {k: v for k, v in fields.items() if v is not None}
         record = existing.get(record_id)
@@ -692,18 +749,6 @@ def _advisory_drafts(
         text = dump_new(data, schema_comment(rel))
         drafts.append(Draft(rel, text, record_id, f"Add advisory {record_id}", True))
     return drafts
-
-
-def _only(vendors: dict[str, str], document: CsafAdvisory) -> str:
-    """The vendor of a document without affected products: its publisher, when registered."""
-    found = resolve_vendor(document.publisher, vendors)
-    if found is None:
-        raise Refused(
-            f"refused: {document.tracking_id} names no affected product and its publisher "
-            f"({document.publisher or 'unnamed'}) is not a registered vendor; name the vendor "
-            "with --vendor ID; nothing was written"
-        )
-    return found
 
 
 def _advisory_order(path: tuple[str | int, ...]) -> Sequence[str]:
@@ -933,30 +978,363 @@ def advisories_kev(
 
         def drafts_of(snap: Snapshot) -> list[Draft]:
             changed.clear()
-            drafts = []
-            for record in snap.register.of("advisory"):
-                advisory: Advisory | None = record.model
-                if advisory is None:
-                    continue
-                entries = known_exploited(advisory, catalog)
-                if entries == [as_record(k) for k in advisory.known_exploited]:
-                    continue
-                changed.append((record.file, entries))
-                doc = round_trip(record.file, snap.register.texts[record.file])
-                doc.set(("known_exploited",), entries, _advisory_order)
-                message = f"Record known-exploited CVEs of advisory {advisory.id}"
-                drafts.append(Draft(record.file, doc.text(), advisory.id, message, False))
-            return drafts
+            return _kev_drafts(snap.register, catalog, changed)
 
         message = f"Record CISA KEV catalog {catalog.version}"
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
-        typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
-        for rel, entries in changed:
-            listed = ", ".join(
-                f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"]
-                for e in entries
-            )
-            typer.echo(f"{rel}: known exploited {listed}")
-        if not changed:
-            typer.echo("No advisory changed.")
+        _print_kev(catalog, changed)
         _print_outcomes(outcomes)
+
+
+def _kev_drafts(
+    register: Register, catalog: Catalog, changed: list[tuple[str, list[dict[str, Any]]]]
+) -> list[Draft]:
+    """A draft for each advisory whose ``known_exploited`` the catalog changes (noted in
+    ``changed``)."""
+    drafts = []
+    for record in register.of("advisory"):
+        advisory: Advisory | None = record.model
+        if advisory is None:
+            continue
+        entries = known_exploited(advisory, catalog)
+        if entries == [as_record(k) for k in advisory.known_exploited]:
+            continue
+        changed.append((record.file, entries))
+        doc = round_trip(record.file, register.texts[record.file])
+        doc.set(("known_exploited",), entries, _advisory_order)
+        message = f"Record known-exploited CVEs of advisory {advisory.id}"
+        drafts.append(Draft(record.file, doc.text(), advisory.id, message, False))
+    return drafts
+
+
+def _print_kev(catalog: Catalog, changed: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
+    for rel, entries in changed:
+        listed = ", ".join(
+            f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"] for e in entries
+        )
+        typer.echo(f"{rel}: known exploited {listed}")
+    if not changed:
+        typer.echo("No advisory changed.")
+
+
+# --- advisories fetch ---------------------------------------------------------------------------
+
+
+class TlpChoice(StrEnum):
+    """The TLP labels ``advisories fetch`` accepts."""
+
+    CLEAR = "clear"
+    GREEN = "green"
+
+
+FETCH_CACHE = "fetch.json"
+"""The fetch's ETags, in the register's cache folder."""
+
+
+@advisories_app.command("fetch")
+def advisories_fetch(
+    vendor: list[str] = typer.Option(
+        [],
+        "--vendor",
+        metavar="ID",
+        help="Fetch only this vendor's own feed (repeatable); the shared feeds of "
+        "settings.advisory_feeds are read when no --vendor is given.",
+    ),
+    since: str | None = date_option(
+        "--since",
+        "Fetch what was published or updated on or after this date instead of since the last fetch",
+        "365 days before today for a feed never fetched",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Fetch and verify; show what would change, write nothing."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Write nothing when a document was refused or a provider skipped."
+    ),
+    skip: list[str] = typer.Option(
+        [],
+        "--skip",
+        metavar="DOCUMENT-ID",
+        help="A document known to be bad (its tracking id): neither fetched nor reported "
+        "(repeatable).",
+    ),
+    trust_on_first_use: bool = typer.Option(
+        False,
+        "--trust-on-first-use",
+        help="For a feed without pinned keys, trust the key fingerprints its provider metadata "
+        "lists, and record them in the register.",
+    ),
+    tlp: TlpChoice = typer.Option(
+        TlpChoice.CLEAR,
+        "--tlp",
+        help="clear: only TLP:CLEAR (WHITE) documents; green: TLP:GREEN ones too.",
+    ),
+    received_on: str | None = date_option("--received-on", "Date the advisories were received"),
+    parallel: int = typer.Option(
+        4, "--parallel", min=1, max=16, metavar="N", help="At most N downloads at a time."
+    ),
+    timeout: float = typer.Option(
+        30.0,
+        "--timeout",
+        min=0.1,
+        max=600.0,
+        metavar="SECONDS",
+        help="Give up on a request that gets no answer for this long.",
+    ),
+    retries: int = typer.Option(
+        2,
+        "--retries",
+        min=0,
+        max=10,
+        metavar="N",
+        help="Retry a download that timed out, failed to connect or got HTTP 429/5xx N times, "
+        "waiting 1 s, 2 s, 4 s ... in between.",
+    ),
+    max_size: float = typer.Option(
+        10.0, "--max-size", min=0.01, metavar="MB", help="Refuse a document larger than this."
+    ),
+    allow_http: bool = typer.Option(
+        False, "--allow-http", help="Allow plain http:// (always allowed to 127.0.0.1)."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitOption,
+) -> None:
+    """Fetch new advisories from the vendors' own CSAF providers (vendor advisory_feed) and the
+    shared feeds of settings.advisory_feeds, verify them, and record them as advisories import
+    does (matching, triage candidates, revisions).
+
+    Each document's SHA-512 (else SHA-256) hash and OpenPGP signature are checked against the
+    keys pinned in the register (advisory_keys, or the feed's keys); a document failing a check,
+    on another host than the provider metadata, or not TLP:CLEAR is refused and never written.
+    Each feed starts where its last fetch ended (the latest revision recorded from it). What
+    verified is written in one write; exit 1 when anything was refused or a provider skipped.
+    With settings.kev_feed set, CISA's KEV catalog is applied too, as advisories kev does."""
+    since_date = parse_as_of(since, "--since") if since else None
+    received = parse_as_of(received_on, "--received-on")
+    today = date.today()
+    with user_errors():
+        root = find_register(register)
+        loaded = load_register(root)
+        vendors = {v.id: v for v in _valid(loaded, "vendor")}
+        for vendor_id in vendor:
+            if vendor_id not in vendors:
+                raise UsageError(f"--vendor {vendor_id}: no such vendor in the register")
+            if not vendors[vendor_id].advisory_feed:
+                raise UsageError(
+                    f"--vendor {vendor_id}: vendors/{vendor_id}.yaml has no advisory_feed"
+                )
+        settings = _settings(loaded)
+        sources = feed_sources(vendors.values(), settings, vendor)
+        if not sources and not settings.kev_feed:
+            typer.echo(
+                "No feed to fetch: set advisory_feed on a vendor, or settings.advisory_feeds "
+                "in policy.yaml."
+            )
+            return
+        state = feed_state(_valid(loaded, "advisory"))
+        etags = EtagStore(root / CACHE_FOLDER / FETCH_CACHE)
+        options = FetchOptions(
+            default_since=today - timedelta(days=365),
+            since=since_date,
+            ended=state.ended,
+            recorded=state.recorded,
+            skip=frozenset(slugify(s, "") for s in skip),
+            tlp=PUBLIC_TLP | ({"GREEN"} if tlp is TlpChoice.GREEN else set()),
+            trust_on_first_use=trust_on_first_use,
+            parallel=parallel,
+            timeout=timeout,
+            retries=retries,
+            max_bytes=int(max_size * 1024 * 1024),
+            allow_http=allow_http,
+            etags=etags,
+        )
+        show = wants_progress(None, False, sys.stderr)
+        with progress_bar(show, True, "Fetching advisories") as progress:
+            result = fetch(sources, options, progress)
+        catalog, kev_problem = _fetch_kev(settings.kev_feed, options)
+        documents, refused = _parsed(result)
+        skipped = [p for p in result.providers if p.skipped]
+        _print_fetched(result)
+        trouble = len(refused) + len(skipped) + (kev_problem is not None)
+        if strict and trouble:
+            _print_refusals(refused, skipped, kev_problem)
+            raise Refused(
+                f"--strict: {_plural(len(refused), 'document')} refused, "
+                f"{_plural(len(skipped), 'provider')} skipped; nothing was written"
+            )
+        reports: Reports = []
+        unregistered: list[str] = []
+        late: list[tuple[Document, str]] = []
+        kev_changed: list[tuple[str, list[dict[str, Any]]]] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            for found in (reports, unregistered, late, kev_changed):
+                found.clear()
+            names = _names(snap.register, "vendor")
+            drafts = _trust_drafts(snap, result.providers)
+            for fetched, document in documents:
+                owner = fetched.source.vendor
+                if owner is None and not _by_vendor(document, names, None):
+                    unregistered.append(document.tracking_id)
+                    continue
+                try:
+                    drafts += _advisory_drafts(
+                        snap, document, owner, received, reports, fetched.feed
+                    )
+                except Refused as exc:
+                    late.append((fetched, str(exc).removeprefix("refused: ")))
+            if catalog is not None:
+                drafts = _with_kev(snap.register, drafts, catalog, kev_changed)
+            return drafts
+
+        providers = sum(1 for p in result.providers if not p.skipped)
+        message = f"Fetch advisories from {_plural(providers, 'provider')}"
+        outcomes = write_drafts(root, today, commit, drafts_of, message, dry_run)
+        refused += [(f.url, reason) for f, reason in late]
+        for fetched, _ in late:
+            result.distrust(fetched.listing)
+        _print_reports(reports)
+        if catalog is not None:
+            _print_kev(catalog, kev_changed)
+        _print_refusals(refused, skipped, kev_problem)
+        if not dry_run and since_date is None:
+            ended = feed_state(_valid(load_register(root), "advisory")).ended
+            etags.save(
+                {
+                    x.url: Validator(x.etag, x.last_modified, _iso(ended.get(x.feed)))
+                    for x in result.listings
+                    if x.etag or x.last_modified
+                }
+            )
+        recorded = sum(1 for r in reports if not r[1].startswith("unchanged"))
+        head = "Dry run, nothing written" if dry_run else "Fetched"
+        typer.echo(
+            f"{head}: {_plural(len(result.documents), 'document')} verified from "
+            f"{_plural(providers, 'provider')}, {recorded} recorded"
+            + (f", {len(unregistered)} naming no registered vendor" if unregistered else "")
+            + f"; {len(refused)} refused"
+            + (f", {_plural(len(skipped), 'provider')} skipped" if skipped else "")
+            + "."
+        )
+        _print_outcomes(outcomes, dry_run)
+    raise typer.Exit(EXIT_FINDINGS if len(late) + trouble else EXIT_OK)
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _parsed(
+    result: FetchResult,
+) -> tuple[list[tuple[Document, CsafAdvisory]], list[tuple[str, str]]]:
+    """The verified documents read as CSAF (the newest revision of each advisory once, its own
+    feed before a shared one), and the refusals: the fetch's, then documents that are not
+    CSAF."""
+    refused = [(r.what, f"{r.source.label}: {r.reason}") for r in result.refusals]
+    best: dict[str, tuple[Document, CsafAdvisory]] = {}
+    for fetched in result.documents:
+        try:
+            document = parse_csaf(fetched.data, shown(fetched.url))
+        except CsafError as exc:
+            refused.append((fetched.url, str(exc).removeprefix(f"{shown(fetched.url)}: ")))
+            result.distrust(fetched.listing)
+            continue
+        seen = best.get(document.id)
+        if seen is None or document.is_newer_than(seen[1].revision, seen[1].revised_on):
+            best[document.id] = (fetched, document)
+    return sorted(best.values(), key=lambda pair: pair[1].id), refused
+
+
+def _fetch_kev(url: str | None, options: FetchOptions) -> tuple[Catalog | None, str | None]:
+    """CISA's KEV catalog from ``url``, or why it could not be had."""
+    if url is None:
+        return None, None
+    try:
+        return parse_kev(download(url, options, MAX_KEV_BYTES), shown(url)), None
+    except (FetchError, KevError) as exc:
+        return None, f"KEV catalog not refreshed: {exc}"
+
+
+def _with_kev(
+    register: Register,
+    drafts: list[Draft],
+    catalog: Catalog,
+    changed: list[tuple[str, list[dict[str, Any]]]],
+) -> list[Draft]:
+    """``drafts`` with the KEV catalog applied to every advisory, the drafted ones included."""
+    after = register
+    for draft in drafts:
+        after = with_file(after, draft.file, draft.text)
+    kev = {d.file: d for d in _kev_drafts(after, catalog, changed)}
+    merged = [replace(d, text=kev.pop(d.file).text) if d.file in kev else d for d in drafts]
+    return merged + list(kev.values())
+
+
+def _trust_drafts(snap: Snapshot, providers: Sequence[ProviderResult]) -> list[Draft]:
+    """The keys taken on first use, recorded: a vendor's ``advisory_keys``, a shared feed's
+    ``{url, keys}`` in policy.yaml."""
+    drafts: list[Draft] = []
+    policy: RoundTrip | None = None
+    for report in providers:
+        source = report.source
+        if not report.trusted:
+            continue
+        if source.vendor is not None:
+            rel = f"vendors/{source.vendor}.yaml"
+            snap.valid_file(rel)
+            doc = round_trip(rel, snap.register.texts[rel])
+            doc.set(("advisory_keys",), list(report.trusted), partial(model_order, Vendor))
+            message = f"Trust the advisory keys of vendor {source.vendor} on first use"
+            drafts.append(Draft(rel, doc.text(), source.vendor, message, False))
+        elif source.entry is not None:
+            snap.valid_file(POLICY_FILE)
+            policy = policy or round_trip(POLICY_FILE, snap.register.texts[POLICY_FILE])
+            entry = {"url": source.url, "keys": list(report.trusted)}
+            policy.set(("settings", "advisory_feeds", source.entry), entry, _policy_order)
+    if policy is not None:
+        message = "Trust the keys of shared advisory feeds on first use"
+        drafts.append(Draft(POLICY_FILE, policy.text(), "policy", message, False))
+    return drafts
+
+
+def _policy_order(path: tuple[str | int, ...]) -> Sequence[str]:
+    return model_order(Policy, path)
+
+
+def _print_fetched(result: FetchResult) -> None:
+    """One line per provider: what it listed and what was new; keys offered, notes."""
+    for report in result.providers:
+        where = f"{report.source.label}: {report.feed or report.source.url}"
+        if report.skipped:
+            continue
+        since = f" since {report.since}" if report.since else ""
+        unchanged = ", listing unchanged" if report.unchanged_listings else ""
+        typer.echo(f"{where}: {report.listed} listed, {report.new} new{since}{unchanged}")
+        if report.trusted:
+            typer.echo(
+                f"  trusted on first use: {', '.join(report.trusted)} (recorded in "
+                f"{report.source.label.split(' ', 1)[0]}; check them with the vendor)"
+            )
+        for fingerprint in report.offered:
+            typer.echo(
+                f"  the provider also lists key {fingerprint}, which is not pinned: a new "
+                "key? Verify it with the vendor and add it to the register to trust it"
+            )
+        for note in report.notes:
+            typer.echo(f"  note: {note}")
+
+
+def _print_refusals(
+    refused: Sequence[tuple[str, str]],
+    skipped: Sequence[ProviderResult],
+    kev_problem: str | None,
+) -> None:
+    for report in skipped:
+        typer.echo(
+            f"skipped {report.source.label} ({report.source.url}): {report.skipped}", err=True
+        )
+    for what, reason in refused:
+        typer.echo(f"refused {what}: {reason}", err=True)
+    if kev_problem:
+        typer.echo(kev_problem, err=True)

@@ -6,6 +6,7 @@
 - :mod:`~iotpolicy.fetch.listing`: ROLIE feeds and directory ``changes.csv``;
 - :mod:`~iotpolicy.fetch.verify`: hashes, OpenPGP signatures (pysequoia), TLP;
 - :mod:`~iotpolicy.fetch.etags`: the ETags kept between fetches;
+- :mod:`~iotpolicy.fetch.state`: the feeds the register names, and where each one ended;
 - :mod:`~iotpolicy.fetch.fetcher`: one fetch over every feed, in parallel.
 
 No typer and no printing: the command gets verified documents and refusals back as data.
@@ -22,9 +23,11 @@ from iotpolicy.fetch.fetcher import (
     ProviderResult,
     Refusal,
     Source,
+    download,
     fetch,
 )
-from iotpolicy.fetch.http import FetchError, Http
+from iotpolicy.fetch.http import FetchError, Http, shown
+from iotpolicy.fetch.state import State, feed_sources, feed_state
 
 __all__ = [
     "Document",
@@ -37,6 +40,11 @@ __all__ = [
     "ProviderResult",
     "Refusal",
     "Source",
+    "State",
     "Validator",
+    "download",
+    "feed_sources",
+    "feed_state",
     "fetch",
+    "shown",
 ]

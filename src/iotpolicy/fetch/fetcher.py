@@ -43,6 +43,8 @@ class Source:
     """The pinned OpenPGP fingerprints (upper case)."""
     vendor: str | None = None
     """The vendor whose own feed it is; None for a feed serving many vendors."""
+    entry: int | None = None
+    """For a shared feed: its index in ``settings.advisory_feeds``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,8 @@ class Document:
     url: str
     data: bytes
     changed_on: date
+    listing: str
+    """The feed or changes.csv that listed it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +139,10 @@ class FetchResult:
     """Listings fully read with no refusal among their entries: their ETags may be kept."""
     skipped_by_option: int = 0
 
+    def distrust(self, listing: str) -> None:
+        """Keep no ETag for a listing with a refused entry: the next fetch reads it again."""
+        self.listings = [x for x in self.listings if x.url != listing]
+
 
 def fetch(
     sources: Sequence[Source], options: Options, progress: Progress | None = None
@@ -153,6 +161,18 @@ def fetch(
         for source in sources:
             _Run(source, options, http, pool, result, progress).go()
     return result
+
+
+def download(url: str, options: Options, max_bytes: int) -> bytes:
+    """One file from any host (CISA's KEV catalog), with the same rules as the feeds' downloads
+    (https, or http to a loopback address; timeout, retries, size cap); FetchError on failure."""
+    with Http(
+        timeout=options.timeout,
+        retries=options.retries,
+        parallel=1,
+        allow_http=options.allow_http,
+    ) as http:
+        return http.get(url, host=None, max_bytes=max_bytes).body
 
 
 class _Run:
@@ -319,8 +339,7 @@ class _Run:
         return entries
 
     def _distrust(self, listing: str) -> None:
-        """Keep no ETag for a listing with a refused entry: the next fetch reads it again."""
-        self.result.listings = [x for x in self.result.listings if x.url != listing]
+        self.result.distrust(listing)
 
     def _wanted(self, entry: Entry, since: date) -> bool:
         if entry.changed_on < since:
@@ -350,7 +369,7 @@ class _Run:
             return problem
         if _tracking_slug(data) in self.options.skip:
             return None
-        return Document(self.source, provider.url, entry.url, data, entry.changed_on)
+        return Document(self.source, provider.url, entry.url, data, entry.changed_on, entry.listing)
 
     def _hash_problem(self, entry: Entry, data: bytes, host: str) -> str | None:
         """Check the strongest hash published (a missing ``.sha512`` falls back to SHA-256)."""
