@@ -1198,13 +1198,13 @@ def advisories_fetch(
         if catalog is not None:
             _print_kev(catalog, kev_changed)
         _print_refusals(refused, skipped, kev_problem)
-        if not dry_run and since_date is None:
+        if not dry_run:
             ended = feed_state(_valid(load_register(root), "advisory")).ended
             etags.save(
                 {
                     x.url: Validator(x.etag, x.last_modified, _iso(ended.get(x.feed)))
                     for x in result.listings
-                    if x.etag or x.last_modified
+                    if (x.etag or x.last_modified) and _read_far_enough(x.feed, options)
                 }
             )
         recorded = sum(1 for r in reports if not r[1].startswith("unchanged"))
@@ -1219,6 +1219,13 @@ def advisories_fetch(
         )
         _print_outcomes(outcomes, dry_run)
     raise typer.Exit(EXIT_FINDINGS if len(late) + trouble else EXIT_OK)
+
+
+def _read_far_enough(feed: str, options: FetchOptions) -> bool:
+    """Whether a listing's ETag holds for the next fetch: this one read at least as far back
+    as the feed's fetches start (a later ``--since`` read less)."""
+    start = options.ended.get(feed, options.default_since)
+    return options.since is None or options.since <= start
 
 
 def _iso(day: date | None) -> str:

@@ -83,8 +83,8 @@ def is_loopback(host: str) -> bool:
 
 
 class Http:
-    """One HTTP client for a whole fetch (connections are shared by its threads; at most
-    ``parallel`` requests are open at a time)."""
+    """One HTTP client for a whole fetch, shared by its threads; at most ``parallel``
+    connections are open (so requests in flight) at a time."""
 
     def __init__(
         self,
@@ -165,7 +165,7 @@ class Http:
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 with self._client.stream("GET", url, headers=headers) as response:
-                    if response.is_redirect:
+                    if response.has_redirect_location:
                         target = str(response.url.join(response.headers["location"]))
                         try:
                             self.check_url(target, host)
