@@ -7,6 +7,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import select
+import shutil
+import socket
+import socketserver
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +36,7 @@ from tests.fetchserver import (
     redirect_to,
     silent,
 )
+from tests.gitrepo import GitRepo
 from tests.realworld import CSAF, DATA, field_files
 
 CLI = Callable[..., Run]
@@ -667,3 +675,93 @@ def test_the_kev_catalog_is_refreshed(
     assert "CISA KEV catalog 2025.08.25: 3 CVEs." in result.stdout
     record = advisory(reg, "icsa-21-306-01")
     assert [k["cve"] for k in record["known_exploited"]] == ["CVE-2020-11023"]
+
+
+def test_commit_holds_the_fetched_advisories(
+    run: Callable[..., Run],
+    two_feeds: tuple[Path, Provider, Provider],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("GIT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    reg, _, _ = two_feeds
+    repo = GitRepo(tmp_path / "repo")
+    shutil.copytree(reg, repo.register, dirs_exist_ok=True)
+    (repo.top / ".gitignore").write_text(".iotpolicy-cache/\n", "utf-8")  # as init writes
+    repo.commit("Register", "2026-11-01T09:00:00+00:00")
+    repo.git("config", "user.name", "Kari Nordmann")
+    repo.git("config", "user.email", "kari.nordmann@example.com")
+    repo.git("config", "core.hooksPath", os.devnull)
+    result = run(repo.register, "--since", SINCE, "--commit")
+    assert result.exit_code == 0, result.stderr
+    message = repo.git("log", "-1", "--format=%B").strip().splitlines()
+    assert message[0] == "Fetch advisories from 2 providers"
+    files = repo.git("show", "--name-only", "--format=", "HEAD").split()
+    assert files == [
+        "register/advisories/avendor-advisory-0004.yaml",
+        "register/advisories/icsa-24-289-02.yaml",
+        "register/advisories/mpsa-249901.yaml",
+    ]
+    assert repo.git("status", "--porcelain", "--", ".", ":!*.iotpolicy.lock") == ""
+
+
+class _ConnectProxy(socketserver.ThreadingTCPServer):
+    """An HTTP CONNECT proxy on 127.0.0.1 that tunnels to loopback addresses only and counts
+    the tunnels it opened."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Tunnel)
+        self.tunnels: list[str] = []
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _Tunnel(socketserver.StreamRequestHandler):
+    server: _ConnectProxy
+
+    def handle(self) -> None:
+        request = self.rfile.readline().decode("latin-1").split()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass
+        if len(request) < 2 or request[0] != "CONNECT" or not request[1].startswith("127.0.0.1:"):
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\n\r\n")
+            return
+        self.server.tunnels.append(request[1])
+        upstream = socket.create_connection(("127.0.0.1", int(request[1].split(":")[1])), 5)
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.wfile.flush()
+        sockets = [self.connection, upstream]
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select(sockets, [], [], 0.5)
+            for sock in ready:
+                data = sock.recv(65536)
+                if not data:
+                    upstream.close()
+                    return
+                (upstream if sock is self.connection else self.connection).sendall(data)
+        upstream.close()
+
+
+def test_https_proxy_is_honoured(
+    run: Callable[..., Run], servers: Callable[..., Server], tmp_path: Path
+) -> None:
+    provider = Provider(servers(), "rolie")
+    reg = make_register(tmp_path / "reg", provider.metadata_url)
+    proxy = _ConnectProxy()
+    try:
+        address = f"http://127.0.0.1:{proxy.server_address[1]}"
+        env = {"HTTPS_PROXY": address, "https_proxy": address, "NO_PROXY": "", "no_proxy": ""}
+        result = run(reg, "--since", SINCE, extra_env=env)
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert result.exit_code == 0, result.stderr
+    assert proxy.tunnels and set(proxy.tunnels) == {provider.server.url.removeprefix("https://")}
+    assert advisory(reg, ACME)["feed"] == provider.metadata_url
