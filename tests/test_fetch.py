@@ -34,6 +34,7 @@ from tests.fetchserver import (
     huge_body,
     other_key_signature,
     redirect_to,
+    sign,
     silent,
 )
 from tests.gitrepo import GitRepo
@@ -351,16 +352,19 @@ def _huge(provider: Provider, path: str) -> None:
     provider.site.behaviours[path] = huge_body(50 * 1024 * 1024)
 
 
-def _red(provider: Provider, path: str) -> None:
+def _relabel(provider: Provider, path: str, label: str) -> None:
+    """Give the document another TLP label, hashed and signed again by the provider."""
     data = json.loads(provider.site.files[path])
-    data["document"]["distribution"]["tlp"]["label"] = "RED"
+    data["document"]["distribution"]["tlp"]["label"] = label
     raw = json.dumps(data).encode()
     provider.site.files[path] = raw
-    from tests.fetchserver import sign
-
     provider.site.files[f"{path}.asc"] = sign(raw)
     for algorithm in ("sha256", "sha512"):
         provider.site.files[f"{path}.{algorithm}"] = digest_line(raw, algorithm, "x.json")
+
+
+def _red(provider: Provider, path: str) -> None:
+    _relabel(provider, path, "RED")
 
 
 @pytest.mark.parametrize(
@@ -765,3 +769,34 @@ def test_https_proxy_is_honoured(
     assert result.exit_code == 0, result.stderr
     assert proxy.tunnels and set(proxy.tunnels) == {provider.server.url.removeprefix("https://")}
     assert advisory(reg, ACME)["feed"] == provider.metadata_url
+
+
+def test_bad_options_are_one_line(run: Callable[..., Run], tmp_path: Path) -> None:
+    reg = make_register(tmp_path / "reg")
+    unknown = run(reg, "--vendor", "nope")
+    assert (unknown.exit_code, unknown.stderr.strip()) == (
+        2,
+        "iotpolicy: --vendor nope: no such vendor in the register",
+    )
+    no_feed = run(reg, "--vendor", "acme")
+    assert (
+        no_feed.stderr.strip() == "iotpolicy: --vendor acme: vendors/acme.yaml has no advisory_feed"
+    )
+    nothing = run(reg)
+    assert nothing.exit_code == 0
+    assert nothing.stdout.startswith("No feed to fetch: set advisory_feed on a vendor")
+    assert run(reg, "--since", "2026-13-01").exit_code == 2
+
+
+def test_tlp_green_is_fetched_only_when_asked(
+    run: Callable[..., Run], lone: Callable[..., tuple[Path, Provider, str]]
+) -> None:
+    def green(provider: Provider, path: str) -> None:
+        _relabel(provider, path, "GREEN")
+
+    reg, provider, path = lone(green)
+    refused = run(reg, "--since", SINCE)
+    one_refusal(refused, provider.server.url + path, "TLP:GREEN: only TLP:CLEAR/WHITE")
+    accepted = run(reg, "--since", SINCE, "--tlp", "green")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert advisory(reg, "icsa-24-289-02")["feed"] == provider.metadata_url

@@ -1155,7 +1155,7 @@ def advisories_fetch(
         catalog, kev_problem = _fetch_kev(settings.kev_feed, options)
         documents, refused = _parsed(result)
         skipped = [p for p in result.providers if p.skipped]
-        _print_fetched(result)
+        _print_fetched(result, dry_run)
         trouble = len(refused) + len(skipped) + (kev_problem is not None)
         if strict and trouble:
             _print_refusals(refused, skipped, kev_problem)
@@ -1226,6 +1226,11 @@ def _read_far_enough(feed: str, options: FetchOptions) -> bool:
     as the feed's fetches start (a later ``--since`` read less)."""
     start = options.ended.get(feed, options.default_since)
     return options.since is None or options.since <= start
+
+
+def _shown(feed: str) -> str:
+    """A feed as written in the register, as printed (a URL without credentials or query)."""
+    return shown(feed) if "://" in feed else feed
 
 
 def _iso(day: date | None) -> str:
@@ -1309,18 +1314,19 @@ def _policy_order(path: tuple[str | int, ...]) -> Sequence[str]:
     return model_order(Policy, path)
 
 
-def _print_fetched(result: FetchResult) -> None:
+def _print_fetched(result: FetchResult, dry_run: bool) -> None:
     """One line per provider: what it listed and what was new; keys offered, notes."""
     for report in result.providers:
-        where = f"{report.source.label}: {report.feed or report.source.url}"
+        where = f"{report.source.label}: {report.feed or _shown(report.source.url)}"
         if report.skipped:
             continue
         since = f" since {report.since}" if report.since else ""
         unchanged = ", listing unchanged" if report.unchanged_listings else ""
         typer.echo(f"{where}: {report.listed} listed, {report.new} new{since}{unchanged}")
         if report.trusted:
+            recorded = "would be recorded" if dry_run else "recorded"
             typer.echo(
-                f"  trusted on first use: {', '.join(report.trusted)} (recorded in "
+                f"  trusted on first use: {', '.join(report.trusted)} ({recorded} in "
                 f"{report.source.label.split(' ', 1)[0]}; check them with the vendor)"
             )
         for fingerprint in report.offered:

@@ -63,8 +63,11 @@ class Response:
 
 def shown(url: str | httpx.URL) -> str:
     """A URL as printed: without user info, query or fragment."""
-    parsed = httpx.URL(str(url))
-    return str(parsed.copy_with(username=None, password=None, query=None, fragment=None))
+    try:
+        parsed = httpx.URL(str(url))
+        return str(parsed.copy_with(username=None, password=None, query=None, fragment=None))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return str(url).split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1]
 
 
 def host_of(url: str) -> str:
