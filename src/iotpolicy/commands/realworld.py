@@ -1124,6 +1124,11 @@ def advisories_fetch(
                 raise UsageError(
                     f"--vendor {vendor_id}: vendors/{vendor_id}.yaml has no advisory_feed"
                 )
+        if loaded.policy is None or loaded.policy.model is None:
+            raise Refused(
+                f"refused: {POLICY_FILE} is not valid, so its settings.advisory_feeds and "
+                "kev_feed cannot be read; fix it first (iotpolicy check); nothing was fetched"
+            )
         settings = _settings(loaded)
         sources = feed_sources(vendors.values(), settings, vendor)
         if not sources and not settings.kev_feed:
