@@ -8,10 +8,13 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import select
 import shutil
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ import pytest
 import trustme
 import yaml
 
+from iotpolicy import __version__
 from iotpolicy.fetch.http import FetchError, Http
 from tests.conftest import Run, write_register
 from tests.fetchserver import (
@@ -800,3 +804,43 @@ def test_tlp_green_is_fetched_only_when_asked(
     accepted = run(reg, "--since", SINCE, "--tlp", "green")
     assert accepted.exit_code == 0, accepted.stderr
     assert advisory(reg, "icsa-24-289-02")["feed"] == provider.metadata_url
+
+
+@pytest.mark.parametrize(
+    ("name", "schema", "opens"),
+    [
+        ("fetch-advisories.github.yml", "vendor.github-workflows", "gh pr create"),
+        ("fetch-advisories.gitlab-ci.yml", "vendor.gitlab-ci", "-o merge_request.create"),
+    ],
+)
+def test_the_scheduled_ci_examples(name: str, schema: str, opens: str) -> None:
+    """Valid GitHub / GitLab files (check-jsonschema's vendored schemas, offline) that run on a
+    schedule, fetch with --commit, open the change for review, install the tagged release as
+    the other CI files do, and appear in the README as they are."""
+    root = Path(__file__).resolve().parents[1]
+    path = root / "docs" / "ci" / name
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            schema,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = path.read_text("utf-8")
+    data = yaml.safe_load(text)
+    if "github" in name:
+        assert data[True]["schedule"]  # PyYAML reads the key `on` as True
+        script = data["jobs"]["fetch"]["steps"][-1]["run"]
+    else:
+        assert data["fetch-advisories"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+        script = "\n".join(data["fetch-advisories"]["script"])
+    assert "iotpolicy advisories fetch --register register --commit || status=$?" in script
+    assert opens in script
+    assert script.rstrip().endswith('exit "$status"')
+    installs = re.findall(r"pip install .*", text)
+    assert installs == [f"pip install git+https://github.com/iotpolicy/iotpolicy@v{__version__}"]
+    assert text in (root / "README.md").read_text("utf-8")
