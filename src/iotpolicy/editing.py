@@ -599,6 +599,8 @@ def write_drafts(
     with register_lock(root):
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
+        if not drafts:
+            return ()
         after = snap.register
         for draft in drafts:
             if draft.record:

@@ -1204,7 +1204,8 @@ def advisories_fetch(
             _print_kev(catalog, kev_changed)
         _print_refusals(refused, skipped, kev_problem)
         if not dry_run:
-            ended = feed_state(_valid(load_register(root), "advisory")).ended
+            after = load_register(root) if outcomes else loaded
+            ended = feed_state(_valid(after, "advisory")).ended
             etags.save(
                 {
                     x.url: Validator(x.etag, x.last_modified, _iso(ended.get(x.feed)))
