@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pysequoia
 import pytest
 import trustme
 import yaml
@@ -45,6 +46,7 @@ from tests.gitrepo import GitRepo
 from tests.realworld import CSAF, DATA, field_files
 
 CLI = Callable[..., Run]
+DETACHED = pysequoia.SignatureMode.DETACHED
 ACME = "avendor-advisory-0004"
 SINCE = "2019-01-01"
 
@@ -504,7 +506,9 @@ def test_dry_run_writes_nothing_and_keeps_no_etag(
     result = run(reg, "--since", SINCE, "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "advisories/icsa-24-289-02.yaml: created:" in result.stdout
-    assert "Dry run, nothing written: 5 documents verified from 2 providers" in result.stdout
+    assert "Dry run, nothing written: 5 documents verified from 2 providers, 3 to record" in (
+        result.stdout
+    )
     assert snapshot(reg) == before
     assert not (reg / ".iotpolicy-cache" / "fetch.json").exists()
 
@@ -844,3 +848,30 @@ def test_the_scheduled_ci_examples(name: str, schema: str, opens: str) -> None:
     installs = re.findall(r"pip install .*", text)
     assert installs == [f"pip install git+https://github.com/iotpolicy/iotpolicy@v{__version__}"]
     assert text in (root / "README.md").read_text("utf-8")
+
+
+def test_two_pinned_keys_are_valid_at_once_and_a_red_feed_is_not_read(
+    run: Callable[..., Run], servers: Callable[..., Server], tmp_path: Path
+) -> None:
+    """A key rotation in progress: the provider lists its old and new key, the register pins
+    both, documents signed by either verify. A TLP:RED feed of the metadata is not requested."""
+    provider = Provider(servers(), "rolie")
+    new_key = pysequoia.Tsk.generate("new-signing-key@example.com")
+    provider.site.files["/openpgp/new.asc"] = str(new_key.extract_certificate()).encode()
+    metadata = provider.metadata()
+    fingerprint = new_key.extract_certificate().fingerprint.upper()
+    metadata["public_openpgp_keys"].append(
+        {"fingerprint": fingerprint, "url": f"{provider.server.url}/openpgp/new.asc"}
+    )
+    red = f"{provider.server.url}/red/red-feed.json"
+    metadata["distributions"][0]["rolie"]["feeds"].append({"tlp_label": "RED", "url": red})
+    provider.set_metadata(metadata)
+    data = revised(csaf("icsa-24-289-02.json"))
+    provider.add(data, signature=pysequoia.sign(new_key.signer(), data, mode=DETACHED))
+    reg = make_register(tmp_path / "reg", provider.metadata_url, keys=(FINGERPRINT, fingerprint))
+    result = run(reg, "--since", SINCE)
+    assert result.exit_code == 0, result.stderr
+    assert advisory(reg, "icsa-24-289-02")["feed"] == provider.metadata_url
+    assert advisory(reg, ACME)["feed"] == provider.metadata_url  # the old key's signature
+    assert f"  note: {red}: a TLP:RED feed; not read" in result.stdout.splitlines()
+    assert provider.site.requested("/red/red-feed.json") == 0

@@ -1217,7 +1217,7 @@ def advisories_fetch(
         head = "Dry run, nothing written" if dry_run else "Fetched"
         typer.echo(
             f"{head}: {_plural(len(result.documents), 'document')} verified from "
-            f"{_plural(providers, 'provider')}, {recorded} recorded"
+            f"{_plural(providers, 'provider')}, {recorded} {'to record' if dry_run else 'recorded'}"
             + (f", {len(unregistered)} naming no registered vendor" if unregistered else "")
             + f"; {len(refused)} refused"
             + (f", {_plural(len(skipped), 'provider')} skipped" if skipped else "")
