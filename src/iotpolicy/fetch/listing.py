@@ -10,17 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urljoin
 
+from iotpolicy.csaf import written_date
 from iotpolicy.fetch.verify import HASH_ALGORITHMS
 
 MAX_LISTING_BYTES = 64 * 1024 * 1024
 """A ROLIE feed or changes.csv above this size is not read (CISA's feed is about 5 MB)."""
-_DATE = re.compile(r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ].*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +82,7 @@ def _rolie_entry(item: Any, url: str, tlp: str) -> Entry | str:
         document = urljoin(url, content["src"].strip())
     if document is None:
         return "no link to the document (rel 'self')"
-    changed = _date(item.get("updated"))
+    changed = written_date(item.get("updated"))
     if changed is None:
         return "no 'updated' date"
     signature = links["signature"][0] if links.get("signature") else None
@@ -122,7 +121,7 @@ def directory_entries(raw: bytes, url: str, directory: str) -> tuple[list[Entry]
         for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
             if not row or not any(cell.strip() for cell in row):
                 continue
-            changed = _date(row[1]) if len(row) == 2 else None
+            changed = written_date(row[1]) if len(row) == 2 else None
             path = row[0].strip()
             if changed is None or not path.endswith(".json"):
                 problems.append(f'{url}: line {number}: not "path.json","date-time"')
@@ -141,13 +140,3 @@ def directory_entries(raw: bytes, url: str, directory: str) -> tuple[list[Entry]
     except csv.Error as exc:
         problems.append(f"{url}: not a changes.csv ({exc})")
     return found, problems
-
-
-def _date(value: Any) -> date | None:
-    match = _DATE.match(value) if isinstance(value, str) else None
-    if match is None:
-        return None
-    try:
-        return date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
