@@ -648,8 +648,9 @@ def _write_all(root: Path, drafts: Sequence[Draft]) -> None:
     try:
         for draft in drafts:
             path = root / draft.file
-            done.append((path, path.read_bytes() if path.is_file() else None))
-            atomic_write_text(path, draft.text)
+            old = path.read_bytes() if path.is_file() else None
+            atomic_write_text(path, draft.text)  # a failed write leaves its file as it was
+            done.append((path, old))
     except BaseException:
         for path, old in reversed(done):
             with contextlib.suppress(OSError):
