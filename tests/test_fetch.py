@@ -515,28 +515,46 @@ def test_dry_run_writes_nothing_and_keeps_no_etag(
 
 def test_a_failed_write_leaves_every_file_as_it_was(
     run: Callable[..., Run],
+    cli: CLI,
     two_feeds: tuple[Path, Provider, Provider],
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    import iotpolicy.editing
+    """The disk fills up at the third of the three advisory files the fetch writes (a new one,
+    an update of an older revision, a new one): the first is removed again, the second gets its
+    old text back, and the register is as it was."""
+    from iotpolicy import yamlio
 
     reg, _, _ = two_feeds
+    older = tmp_path / "older.json"
+    older.write_bytes(
+        revised(
+            csaf("icsa-24-289-02.json"),
+            version="0.9.0",
+            current_release_date="2024-10-01T00:00:00Z",
+            initial_release_date="2024-10-01T00:00:00Z",
+        )
+    )
+    assert cli("advisories", "import", str(older), "--register", str(reg)).exit_code == 0
     before = snapshot(reg)
-    real = iotpolicy.editing.atomic_write_text
-    calls = {"n": 0}
+    real = yamlio.os.replace
+    renamed: list[str] = []
 
-    def failing(path: Path, text: str) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(28, "No space left on device", str(path))
-        real(path, text)
+    def failing(src: str, dst: str) -> None:
+        renamed.append(Path(dst).name)
+        if len(renamed) == 3:
+            raise OSError(28, "No space left on device", str(dst))
+        real(src, dst)
 
-    monkeypatch.setattr(iotpolicy.editing, "atomic_write_text", failing)
+    monkeypatch.setattr(yamlio.os, "replace", failing)
     result = run(reg, "--since", SINCE)
-    assert calls["n"] == 3
+    assert renamed[:3] == ["avendor-advisory-0004.yaml", "icsa-24-289-02.yaml", "mpsa-249901.yaml"]
+    assert renamed[3:] == ["icsa-24-289-02.yaml"]  # its old text put back
+    assert advisory(reg, "icsa-24-289-02")["revision"] == "0.9.0"
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("iotpolicy: No space left on device")
     assert snapshot(reg) == before
+    assert not [p for p in reg.rglob("*.tmp")]
 
 
 # --- providers that cannot be used ----------------------------------------------------------------
