@@ -12,6 +12,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,16 +31,39 @@ LONGEST_WAIT = 8.0
 Behaviour = Callable[["Handler"], None]
 
 
-def sign(data: bytes, key: Path = PRIVATE_KEY) -> bytes:
-    """A detached, armored OpenPGP signature of ``data`` by the provider's test key."""
-    signer = pysequoia.Tsk.from_file(str(key)).signer()
-    return pysequoia.sign(signer, data, mode=pysequoia.SignatureMode.DETACHED)
+def signer(key: pysequoia.Cert) -> pysequoia.PySigner:
+    """The signer of a certificate holding its secret key (read as a Cert, not a Tsk: that
+    works from pysequoia 0.1.32, the floor, to now; 0.1.35 warns it is deprecated)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        secrets = key.secrets
+    assert secrets is not None
+    return secrets.signer()
+
+
+def secret_key(path: Path = PRIVATE_KEY) -> pysequoia.Cert:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pysequoia.Cert.from_file(str(path))
+
+
+def new_key(user_id: str) -> pysequoia.Cert:
+    """A new key pair (public part: ``str(key)``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pysequoia.Cert.generate(user_id)
+
+
+def sign(data: bytes, key: pysequoia.Cert | None = None) -> bytes:
+    """A detached, armored OpenPGP signature of ``data`` (by the provider's test key unless
+    another ``key`` is given)."""
+    chosen = key or secret_key()
+    return pysequoia.sign(signer(chosen), data, mode=pysequoia.SignatureMode.DETACHED)
 
 
 def other_key_signature(data: bytes) -> bytes:
     """A valid signature of ``data`` by a key no feed pins."""
-    tsk = pysequoia.Tsk.generate("mallory@example.com")
-    return pysequoia.sign(tsk.signer(), data, mode=pysequoia.SignatureMode.DETACHED)
+    return sign(data, new_key("mallory@example.com"))
 
 
 def digest_line(data: bytes, algorithm: str, name: str) -> bytes:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pysequoia
 import pytest
 import trustme
 import yaml
@@ -37,6 +36,7 @@ from tests.fetchserver import (
     digest_line,
     fail_then_serve,
     huge_body,
+    new_key,
     other_key_signature,
     redirect_to,
     sign,
@@ -46,7 +46,6 @@ from tests.gitrepo import GitRepo
 from tests.realworld import CSAF, DATA, field_files
 
 CLI = Callable[..., Run]
-DETACHED = pysequoia.SignatureMode.DETACHED
 ACME = "avendor-advisory-0004"
 SINCE = "2019-01-01"
 
@@ -874,10 +873,10 @@ def test_two_pinned_keys_are_valid_at_once_and_a_red_feed_is_not_read(
     """A key rotation in progress: the provider lists its old and new key, the register pins
     both, documents signed by either verify. A TLP:RED feed of the metadata is not requested."""
     provider = Provider(servers(), "rolie")
-    new_key = pysequoia.Tsk.generate("new-signing-key@example.com")
-    provider.site.files["/openpgp/new.asc"] = str(new_key.extract_certificate()).encode()
+    rotated = new_key("new-signing-key@example.com")
+    provider.site.files["/openpgp/new.asc"] = str(rotated).encode()
     metadata = provider.metadata()
-    fingerprint = new_key.extract_certificate().fingerprint.upper()
+    fingerprint = rotated.fingerprint.upper()
     metadata["public_openpgp_keys"].append(
         {"fingerprint": fingerprint, "url": f"{provider.server.url}/openpgp/new.asc"}
     )
@@ -885,7 +884,7 @@ def test_two_pinned_keys_are_valid_at_once_and_a_red_feed_is_not_read(
     metadata["distributions"][0]["rolie"]["feeds"].append({"tlp_label": "RED", "url": red})
     provider.set_metadata(metadata)
     data = revised(csaf("icsa-24-289-02.json"))
-    provider.add(data, signature=pysequoia.sign(new_key.signer(), data, mode=DETACHED))
+    provider.add(data, signature=sign(data, rotated))
     reg = make_register(tmp_path / "reg", provider.metadata_url, keys=(FINGERPRINT, fingerprint))
     result = run(reg, "--since", SINCE)
     assert result.exit_code == 0, result.stderr
