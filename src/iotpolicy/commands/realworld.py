@@ -1144,7 +1144,7 @@ def advisories_fetch(
             since=since_date,
             ended=state.ended,
             recorded=state.recorded,
-            skip=frozenset(slugify(s, "") for s in skip),
+            skip=frozenset(filter(None, (slugify(s, "") for s in skip))),
             tlp=PUBLIC_TLP | ({"GREEN"} if tlp is TlpChoice.GREEN else set()),
             trust_on_first_use=trust_on_first_use,
             parallel=parallel,

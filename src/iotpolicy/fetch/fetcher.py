@@ -344,7 +344,7 @@ class _Run:
     def _wanted(self, entry: Entry, since: date) -> bool:
         if entry.changed_on < since:
             return False
-        names = {_slug(entry.name), _slug(entry.document_id or "")}
+        names = {_slug(entry.name), _slug(entry.document_id or "")} - {""}
         if names & self.options.skip:
             self.result.skipped_by_option += 1
             return False
