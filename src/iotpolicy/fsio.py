@@ -34,10 +34,24 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def atomic_write_many(files: Sequence[tuple[Path, str]]) -> None:
-    """Write each ``(path, text)`` as :func:`atomic_write_text` does, and fsync each folder once
-    at the end rather than after every file (an import of thousands of files)."""
-    for path, text in files:
-        atomic_write_bytes(path, text.encode("utf-8"), sync=False)
+    """Write each ``(path, text)`` as :func:`atomic_write_text` does, all of them or none: when
+    one write fails (or is interrupted), the files already written get their old content back
+    and new ones are removed. Each folder is fsynced once at the end rather than after every
+    file (an import of thousands of files)."""
+    done: list[tuple[Path, bytes | None]] = []
+    try:
+        for path, text in files:
+            old = path.read_bytes() if path.is_file() else None
+            atomic_write_bytes(path, text.encode("utf-8"), sync=False)  # a failure leaves it
+            done.append((path, old))
+    except BaseException:
+        for path, old in reversed(done):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write_bytes(path, old)
+        raise
     for folder in sorted({path.parent for path, _ in files}):
         _sync_folder(folder)
 

@@ -240,10 +240,12 @@ def wants_progress(choice: bool | None, machine_format: bool, stream: object) ->
 
 
 @contextlib.contextmanager
-def progress_bar(show: bool, forced: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A callback drawing a transient rich progress bar on stderr while the register is read;
-    None when ``show`` is false. Unless ``forced``, the bar only appears for registers of more
-    than :data:`PROGRESS_THRESHOLD` device files."""
+def progress_bar(
+    show: bool, forced: bool, label: str = "Reading the register"
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A callback drawing a transient rich progress bar on stderr while the register is read
+    (or what ``label`` says is done); None when ``show`` is false. Unless ``forced``, the bar
+    only appears for registers of more than :data:`PROGRESS_THRESHOLD` device files."""
     if not show:
         yield None
         return
@@ -251,7 +253,7 @@ def progress_bar(show: bool, forced: bool) -> Iterator[Callable[[int, int], None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     bar = Progress(
-        "Reading the register",
+        label,
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -267,7 +269,7 @@ def progress_bar(show: bool, forced: bool) -> Iterator[Callable[[int, int], None
                 return
             bar.start()
             task = bar.add_task("read", total=total)
-        bar.update(task, completed=done)
+        bar.update(task, completed=done, total=total)
 
     try:
         yield update

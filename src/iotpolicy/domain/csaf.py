@@ -210,8 +210,8 @@ class _Reader:
             title=" ".join(document["title"].split()),
             category=document["category"].strip(),
             publisher=_text(publisher.get("name")) or "",
-            published_on=_date(tracking.get("initial_release_date")),
-            revised_on=_date(tracking.get("current_release_date")),
+            published_on=written_date(tracking.get("initial_release_date")),
+            revised_on=written_date(tracking.get("current_release_date")),
             revision=tracking["version"].strip(),
             tracking_status=_text(tracking.get("status")) or "",
             cves=tuple(cves),
@@ -525,7 +525,7 @@ def _highest_score(vulnerabilities: list[dict[str, Any]]) -> float | None:
     return max(best) if best else None
 
 
-def _date(value: Any) -> date | None:
+def written_date(value: Any) -> date | None:
     """The calendar date as written at the start of a CSAF date-time (the time is dropped)."""
     match = _DATE_PREFIX.match(value.strip()) if isinstance(value, str) else None
     if match is None:

@@ -35,36 +35,59 @@ from iotpolicy.writing.snapshot import Refused, Snapshot
 from iotpolicy.yamlio.nodes import Quoted
 from iotpolicy.yamlio.roundtrip import dump_new
 
+Reports = list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]]
+"""What drafting advisories did, per record: (file, headline, device matches, warnings)."""
+
+
+def by_vendor(
+    document: CsafAdvisory, vendors: dict[str, str], vendor_option: str | None
+) -> dict[str, list[AffectedProduct]]:
+    """The document's affected products by registered vendor (all of them ``vendor_option``'s
+    when given); a document without affected products belongs to its publisher, when that is
+    a registered vendor. Empty when it names no registered vendor."""
+    found: dict[str, list[AffectedProduct]] = {}
+    for entry in document.affected:
+        vendor_id = vendor_option or resolve_vendor(entry.product.vendor or "", vendors)
+        if vendor_id is not None:
+            found.setdefault(vendor_id, []).append(entry)
+    if not document.affected:
+        publisher = vendor_option or resolve_vendor(document.publisher, vendors)
+        if publisher is not None:
+            found[publisher] = []
+    return found
+
 
 def advisory_drafts(
     snap: Snapshot,
     document: CsafAdvisory,
     vendor_option: str | None,
     received: date,
-    reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]],
+    reports: Reports,
+    feed: str | None = None,
 ) -> list[Draft]:
-    """The advisory records one CSAF document gives: one per registered vendor it names."""
+    """The advisory records one CSAF document gives: one per registered vendor it names.
+    ``feed``: the provider metadata URL it was fetched from (recorded as ``feed``)."""
     vendors = record_names(snap.register, "vendor")
     if vendor_option is not None and vendor_option not in vendors:
         raise UsageError(f"--vendor {vendor_option}: no such vendor in the register")
-    by_vendor: dict[str, list[AffectedProduct]] = {}
-    for entry in document.affected:
-        vendor_id = vendor_option or resolve_vendor(entry.product.vendor or "", vendors)
-        if vendor_id is not None:
-            by_vendor.setdefault(vendor_id, []).append(entry)
-    if not by_vendor:
-        if vendor_option is None and document.affected:
-            named = ", ".join(document.vendors) or "none"
-            raise Refused(
-                f"refused: {document.tracking_id}: its vendor ({named}) is not in the register; "
-                "add it (iotpolicy add-vendor) or name it with --vendor ID; nothing was written"
-            )
-        by_vendor[vendor_option or publisher_vendor(vendors, document)] = []
+    grouped = by_vendor(document, vendors, vendor_option)
+    if not grouped and document.affected:
+        named = ", ".join(document.vendors) or "none"
+        raise Refused(
+            f"refused: {document.tracking_id}: its vendor ({named}) is not in the register; "
+            "add it (iotpolicy add-vendor) or name it with --vendor ID; nothing was written"
+        )
+    if not grouped:
+        raise Refused(
+            f"refused: {document.tracking_id} names no affected product and its publisher "
+            f"({document.publisher or 'unnamed'}) is not a registered vendor; name the vendor "
+            "with --vendor ID; nothing was written"
+        )
     devices = valid_models(snap.register, "device")
     existing = {r.raw_id: r for r in snap.register.of("advisory") if r.raw_id}
     drafts: list[Draft] = []
-    for vendor_id, affected in sorted(by_vendor.items()):
-        record_id = document.id if len(by_vendor) == 1 else slugify(f"{document.id}-{vendor_id}")
+    for vendor_id, affected in sorted(grouped.items()):
+        record_id = document.id if len(grouped) == 1 else slugify(f"{document.id}-{vendor_id}")
         rel = f"advisories/{record_id}.yaml"
         matches = match_devices(affected, devices, {vendor_id: vendors[vendor_id]})
         affects = advisory_affects(affected, matches)
@@ -77,6 +100,7 @@ def advisory_drafts(
             "reference": document.reference,
             "revision": Quoted(document.revision),
             "revised_on": document.revised_on,
+            "feed": feed,
         }
         fields = {k: v for k, v in fields.items() if v is not None}
         record = existing.get(record_id)
@@ -122,18 +146,6 @@ def advisory_drafts(
         text = dump_new(data, schema_comment(rel))
         drafts.append(Draft(rel, text, record_id, f"Add advisory {record_id}", True))
     return drafts
-
-
-def publisher_vendor(vendors: dict[str, str], document: CsafAdvisory) -> str:
-    """The vendor of a document without affected products: its publisher, when registered."""
-    found = resolve_vendor(document.publisher, vendors)
-    if found is None:
-        raise Refused(
-            f"refused: {document.tracking_id} names no affected product and its publisher "
-            f"({document.publisher or 'unnamed'}) is not a registered vendor; name the vendor "
-            "with --vendor ID; nothing was written"
-        )
-    return found
 
 
 def advisory_order(path: tuple[str | int, ...]) -> Sequence[str]:

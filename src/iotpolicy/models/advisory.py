@@ -121,6 +121,10 @@ class Advisory(Model):
     revised_on: Date | None = Field(
         None, description="Date of that revision (CSAF tracking.current_release_date)."
     )
+    feed: Text | None = Field(
+        None,
+        description="The CSAF provider metadata URL it was fetched from (advisories fetch).",
+    )
     note: Text | None = Field(None, description="Note on the advisory as a whole.")
     known_exploited: tuple[KnownExploited, ...] = Field(
         (), description="Its CVEs in CISA's Known Exploited Vulnerabilities catalog."

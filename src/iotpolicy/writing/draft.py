@@ -131,6 +131,8 @@ def write_drafts(
     with register_lock(root):
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
+        if not drafts:
+            return ()
         after = with_files(snap.register, {d.file: d.text for d in drafts if d.record})
         candidates = candidate_drafts(snap.register, after, drafts)
         if candidates:

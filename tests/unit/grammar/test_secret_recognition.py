@@ -260,6 +260,15 @@ def _strings(node: object) -> list[str]:
     return []
 
 
+def _without_go_template(text: str) -> str:
+    """The CSAF provider layouts are Go templates (tests/data/csaf-providers/README.md): fill in
+    a base URL and keep the optional blocks, so they parse as the JSON a test server serves."""
+    import re
+
+    text = text.replace("{{.URL}}", "https://127.0.0.1:8443")
+    return re.sub(r"\{\{(?:if [^}]*|end)\}\}", "", text)
+
+
 def test_real_advisories_and_catalogs_hold_no_credential() -> None:
     """Every text of the real CSAF advisories, KEV catalog and schemas kept in tests/data (about
     2,000 distinct texts: product names, versions, URLs, prose) is not a credential."""
@@ -268,7 +277,7 @@ def test_real_advisories_and_catalogs_hold_no_credential() -> None:
     texts = {
         text
         for path in sorted(DATA.rglob("*.json"))
-        for text in _strings(json.loads(path.read_text(encoding="utf-8")))
+        for text in _strings(json.loads(_without_go_template(path.read_text(encoding="utf-8"))))
     }
     assert len(texts) > 1500
     assert sorted(t for t in texts if looks_secret(t)) == []

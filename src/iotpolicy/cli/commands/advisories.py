@@ -7,14 +7,17 @@ reads them, write all or nothing, ``--commit`` one commit)."""
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from iotpolicy.cache import CACHE_FOLDER
 from iotpolicy.cli.app import (
     CommitWrittenOption,
     RegisterOption,
@@ -22,25 +25,53 @@ from iotpolicy.cli.app import (
     date_option,
     parse_as_of,
     print_outcomes,
+    progress_bar,
     user_errors,
+    wants_progress,
     write_output,
 )
 from iotpolicy.cli.completion import complete_device_id
 from iotpolicy.cli.prompts import InteractiveOption, edit_with_prompts, with_fields
 from iotpolicy.domain.affected import affects, known_exploited_label
 from iotpolicy.domain.csaf import MAX_CSAF_BYTES, parse_csaf
-from iotpolicy.domain.matching import DeviceMatch
 from iotpolicy.domain.triage import (
     TriageUpdate,
     is_possible,
     record_matches,
 )
-from iotpolicy.engine import evaluate, select_rules
-from iotpolicy.errors import UsageError
-from iotpolicy.importers.advisories import advisory_drafts, advisory_order, kev_drafts, match_drafts
-from iotpolicy.importers.common import record_names, valid_models
-from iotpolicy.importers.kev import MAX_KEV_BYTES, parse_kev
+from iotpolicy.engine import evaluate, secrets_of, select_rules
+from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from iotpolicy.fetch import (
+    Document,
+    EtagStore,
+    FetchError,
+    FetchResult,
+    ProviderResult,
+    Validator,
+    download,
+    feed_sources,
+    feed_state,
+    fetch,
+    shown,
+)
+from iotpolicy.fetch import (
+    Options as FetchOptions,
+)
+from iotpolicy.fetch.verify import PUBLIC_TLP
+from iotpolicy.grammar.names import slugify
+from iotpolicy.importers.advisories import (
+    Reports,
+    advisory_drafts,
+    advisory_order,
+    by_vendor,
+    kev_drafts,
+    match_drafts,
+)
+from iotpolicy.importers.common import record_names, settings_of, valid_models
+from iotpolicy.importers.fetched import parsed_documents, trust_drafts, with_kev
+from iotpolicy.importers.kev import MAX_KEV_BYTES, Catalog, KevError, parse_kev
 from iotpolicy.inputs import read_input
+from iotpolicy.kinds import POLICY_FILE
 from iotpolicy.models.enums import (
     TriageStatus,
 )
@@ -49,7 +80,7 @@ from iotpolicy.wording import plural as _plural
 from iotpolicy.writing.draft import Draft, Outcome, round_trip, write_drafts
 from iotpolicy.writing.edit import record_triage, triage_target
 from iotpolicy.writing.fields import TRIAGE_FIELDS, Values
-from iotpolicy.writing.snapshot import Snapshot
+from iotpolicy.writing.snapshot import Refused, Snapshot
 
 advisories_app = typer.Typer(
     name="advisories",
@@ -89,7 +120,7 @@ def advisories_import(
     with user_errors():
         root = find_register(register)
         documents = [parse_csaf(read_input(path, MAX_CSAF_BYTES), path.name) for path in files]
-        reports: list[tuple[str, str, list[DeviceMatch], tuple[str, ...]]] = []
+        reports: Reports = []
 
         def drafts_of(snap: Snapshot) -> list[Draft]:
             reports.clear()
@@ -100,22 +131,27 @@ def advisories_import(
 
         message = f"Import advisories from {', '.join(f.name for f in files)}"
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
-        for rel, headline, matches, warnings in reports:
-            typer.echo(f"{rel}: {headline}")
-            for match in matches:
-                if match.exact:
-                    typer.echo(f"  matches {match.describe()}")
-            for match in matches:
-                if is_possible(match):
-                    typer.echo(f"  candidate {match.describe()}")
-            for match in matches:
-                if not match.exact and not match.affected:
-                    typer.echo(f"  similar {match.describe()}: no candidate")
-            if not matches:
-                typer.echo("  matches no registered device")
-            for warning in warnings:
-                typer.echo(f"  warning: {warning}")
+        print_reports(reports)
         print_outcomes(outcomes)
+
+
+def print_reports(reports: Reports) -> None:
+    """Each advisory record written, with the devices it matches and its warnings."""
+    for rel, headline, matches, warnings in reports:
+        typer.echo(f"{rel}: {headline}")
+        for match in matches:
+            if match.exact:
+                typer.echo(f"  matches {match.describe()}")
+        for match in matches:
+            if is_possible(match):
+                typer.echo(f"  candidate {match.describe()}")
+        for match in matches:
+            if not match.exact and not match.affected:
+                typer.echo(f"  similar {match.describe()}: no candidate")
+        if not matches:
+            typer.echo("  matches no registered device")
+        for warning in warnings:
+            typer.echo(f"  warning: {warning}")
 
 
 class ListFormat(StrEnum):
@@ -138,6 +174,7 @@ def advisories_list(
         loaded = load_register(root)
         devices = valid_models(loaded, "device")
         vendors = record_names(loaded, "vendor")
+        scrub = secrets_of(loaded)  # titles and notes are the register's free text
         entries = []
         for advisory in sorted(valid_models(loaded, "advisory"), key=lambda a: a.id):
             matches = record_matches(advisory, devices, vendors)
@@ -162,30 +199,35 @@ def advisories_list(
                 }
                 for a, ms, affected in entries
             ]
-            write_output(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
+            text = json.dumps(scrub.data(document), indent=2, ensure_ascii=False)
+            write_output(text + "\n", None)
             return
+
+        def echo(line: str) -> None:
+            typer.echo(scrub(line))
+
         if not entries:
-            typer.echo("No advisories recorded.")
+            echo("No advisories recorded.")
         for advisory, matches, affected in entries:
-            typer.echo(
+            echo(
                 f"{advisory.id}  {advisory.status.value}  {advisory.kind.value}  "
                 f"{advisory.vendor}  {advisory.title or ''}".rstrip()
             )
             exploited = known_exploited_label([advisory])
             if exploited:
-                typer.echo(f"  {exploited}")
-            typer.echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
+                echo(f"  {exploited}")
+            echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
             for entry in advisory.triage:
                 made = f" by {entry.by}" if entry.by else ""
                 made += f" on {entry.on}" if entry.on else ""
                 why = f" ({entry.justification.value})" if entry.justification else ""
-                typer.echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
+                echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
             triaged = {t.device.strip() for t in advisory.triage}
             for match in matches:
                 if is_possible(match) and match.device not in triaged:
-                    typer.echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
+                    echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
             if advisory.note:
-                typer.echo(f"  note: {advisory.note}")
+                echo(f"  note: {advisory.note}")
 
 
 class AdvisoryState(StrEnum):
@@ -337,13 +379,291 @@ def advisories_kev(
 
         message = f"Record CISA KEV catalog {catalog.version}"
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message)
-        typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
-        for rel, entries in changed:
-            listed = ", ".join(
-                f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"]
-                for e in entries
-            )
-            typer.echo(f"{rel}: known exploited {listed}")
-        if not changed:
-            typer.echo("No advisory changed.")
+        print_kev(catalog, changed)
         print_outcomes(outcomes)
+
+
+def print_kev(catalog: Catalog, changed: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """The catalog read and the advisories whose known-exploited CVEs it changed."""
+    typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
+    for rel, entries in changed:
+        listed = ", ".join(
+            f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"] for e in entries
+        )
+        typer.echo(f"{rel}: known exploited {listed}")
+    if not changed:
+        typer.echo("No advisory changed.")
+
+
+# --- advisories fetch ---------------------------------------------------------------------------
+
+
+class TlpChoice(StrEnum):
+    """The TLP labels ``advisories fetch`` accepts."""
+
+    CLEAR = "clear"
+    GREEN = "green"
+
+
+FETCH_CACHE = "fetch.json"
+"""The fetch's ETags, in the register's cache folder."""
+
+
+@advisories_app.command("fetch")
+def advisories_fetch(
+    vendor: list[str] = typer.Option(
+        [],
+        "--vendor",
+        metavar="ID",
+        help="Fetch only this vendor's own feed (repeatable); the shared feeds of "
+        "settings.advisory_feeds are read when no --vendor is given.",
+    ),
+    since: str | None = date_option(
+        "--since",
+        "Fetch what was published or updated on or after this date instead of since the last fetch",
+        "365 days before today for a feed never fetched",
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Fetch and verify; show what would change, write nothing."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Write nothing when a document was refused or a provider skipped."
+    ),
+    skip: list[str] = typer.Option(
+        [],
+        "--skip",
+        metavar="DOCUMENT-ID",
+        help="A document known to be bad (its tracking id): neither fetched nor reported "
+        "(repeatable).",
+    ),
+    trust_on_first_use: bool = typer.Option(
+        False,
+        "--trust-on-first-use",
+        help="For a feed without pinned keys, trust the key fingerprints its provider metadata "
+        "lists, and record them in the register.",
+    ),
+    tlp: TlpChoice = typer.Option(
+        TlpChoice.CLEAR,
+        "--tlp",
+        help="clear: only TLP:CLEAR (WHITE) documents; green: TLP:GREEN ones too.",
+    ),
+    received_on: str | None = date_option("--received-on", "Date the advisories were received"),
+    parallel: int = typer.Option(
+        4, "--parallel", min=1, max=16, metavar="N", help="At most N downloads at a time."
+    ),
+    timeout: float = typer.Option(
+        30.0,
+        "--timeout",
+        min=0.1,
+        max=600.0,
+        metavar="SECONDS",
+        help="Give up on a request that gets no answer for this long.",
+    ),
+    retries: int = typer.Option(
+        2,
+        "--retries",
+        min=0,
+        max=10,
+        metavar="N",
+        help="Retry a download that timed out, failed to connect or got HTTP 429/5xx N times, "
+        "waiting 1 s, 2 s, 4 s ... in between.",
+    ),
+    max_size: float = typer.Option(
+        10.0, "--max-size", min=0.01, metavar="MB", help="Refuse a document larger than this."
+    ),
+    allow_http: bool = typer.Option(
+        False, "--allow-http", help="Allow plain http:// (always allowed to 127.0.0.1)."
+    ),
+    register: str | None = RegisterOption,
+    commit: bool = CommitWrittenOption,
+) -> None:
+    """Fetch new advisories from the vendors' own CSAF providers (vendor advisory_feed) and the
+    shared feeds of settings.advisory_feeds, verify them, and record them as advisories import
+    does (matching, triage candidates, revisions).
+
+    Each document's SHA-512 (else SHA-256) hash and OpenPGP signature are checked against the
+    keys pinned in the register (advisory_keys, or the feed's keys); a document failing a check,
+    on another host than the provider metadata, or not TLP:CLEAR is refused and never written.
+    Each feed starts where its last fetch ended (the latest revision recorded from it). What
+    verified is written in one write; exit 1 when anything was refused or a provider skipped.
+    With settings.kev_feed set, CISA's KEV catalog is applied too, as advisories kev does."""
+    since_date = parse_as_of(since, "--since") if since else None
+    received = parse_as_of(received_on, "--received-on")
+    today = date.today()
+    with user_errors():
+        root = find_register(register)
+        loaded = load_register(root)
+        vendors = {v.id: v for v in valid_models(loaded, "vendor")}
+        for vendor_id in vendor:
+            if vendor_id not in vendors:
+                raise UsageError(f"--vendor {vendor_id}: no such vendor in the register")
+            if not vendors[vendor_id].advisory_feed:
+                raise UsageError(
+                    f"--vendor {vendor_id}: vendors/{vendor_id}.yaml has no advisory_feed"
+                )
+        if loaded.policy is None or loaded.policy.model is None:
+            raise Refused(
+                f"refused: {POLICY_FILE} is not valid, so its settings.advisory_feeds and "
+                "kev_feed cannot be read; fix it first (iotpolicy check); nothing was fetched"
+            )
+        settings = settings_of(loaded)
+        sources = feed_sources(vendors.values(), settings, vendor)
+        if not sources and not settings.kev_feed:
+            typer.echo(
+                "No feed to fetch: set advisory_feed on a vendor, or settings.advisory_feeds "
+                "in policy.yaml."
+            )
+            return
+        state = feed_state(valid_models(loaded, "advisory"))
+        etags = EtagStore(root / CACHE_FOLDER / FETCH_CACHE)
+        options = FetchOptions(
+            default_since=today - timedelta(days=365),
+            since=since_date,
+            ended=state.ended,
+            recorded=state.recorded,
+            skip=frozenset(filter(None, (slugify(s, "") for s in skip))),
+            tlp=PUBLIC_TLP | ({"GREEN"} if tlp is TlpChoice.GREEN else set()),
+            trust_on_first_use=trust_on_first_use,
+            parallel=parallel,
+            timeout=timeout,
+            retries=retries,
+            max_bytes=int(max_size * 1024 * 1024),
+            allow_http=allow_http,
+            etags=etags,
+        )
+        show = wants_progress(None, False, sys.stderr)
+        with progress_bar(show, True, "Fetching advisories") as progress:
+            result = fetch(sources, options, progress)
+        catalog, kev_problem = _fetch_kev(settings.kev_feed, options)
+        documents, refused = parsed_documents(result)
+        skipped = [p for p in result.providers if p.skipped]
+        _print_fetched(result, dry_run)
+        trouble = len(refused) + len(skipped) + (kev_problem is not None)
+        if strict and trouble:
+            _print_refusals(refused, skipped, kev_problem)
+            raise Refused(
+                f"--strict: {_plural(len(refused), 'document')} refused, "
+                f"{_plural(len(skipped), 'provider')} skipped; nothing was written"
+            )
+        reports: Reports = []
+        unregistered: list[str] = []
+        late: list[tuple[Document, str]] = []
+        kev_changed: list[tuple[str, list[dict[str, Any]]]] = []
+
+        def drafts_of(snap: Snapshot) -> list[Draft]:
+            for found in (reports, unregistered, late, kev_changed):
+                found.clear()
+            names = record_names(snap.register, "vendor")
+            drafts = trust_drafts(snap, result.providers)
+            for fetched, document in documents:
+                owner = fetched.source.vendor
+                if owner is None and not by_vendor(document, names, None):
+                    unregistered.append(document.tracking_id)
+                    continue
+                try:
+                    drafts += advisory_drafts(
+                        snap, document, owner, received, reports, fetched.feed
+                    )
+                except Refused as exc:
+                    late.append((fetched, str(exc).removeprefix("refused: ")))
+            if catalog is not None:
+                drafts = with_kev(snap.register, drafts, catalog, kev_changed)
+            return drafts
+
+        providers = sum(1 for p in result.providers if not p.skipped)
+        message = f"Fetch advisories from {_plural(providers, 'provider')}"
+        outcomes = write_drafts(root, today, commit, drafts_of, message, dry_run)
+        refused += [(f.url, reason) for f, reason in late]
+        for fetched, _ in late:
+            result.distrust(fetched.listing)
+        print_reports(reports)
+        if catalog is not None:
+            print_kev(catalog, kev_changed)
+        _print_refusals(refused, skipped, kev_problem)
+        if not dry_run:
+            after = load_register(root) if outcomes else loaded
+            ended = feed_state(valid_models(after, "advisory")).ended
+            etags.save(
+                {
+                    x.url: Validator(x.etag, x.last_modified, _iso(ended.get(x.feed)))
+                    for x in result.listings
+                    if (x.etag or x.last_modified) and _read_far_enough(x.feed, options)
+                }
+            )
+        recorded = sum(1 for r in reports if not r[1].startswith("unchanged"))
+        head = "Dry run, nothing written" if dry_run else "Fetched"
+        typer.echo(
+            f"{head}: {_plural(len(result.documents), 'document')} verified from "
+            f"{_plural(providers, 'provider')}, {recorded} {'to record' if dry_run else 'recorded'}"
+            + (f", {len(unregistered)} naming no registered vendor" if unregistered else "")
+            + f"; {len(refused)} refused"
+            + (f", {_plural(len(skipped), 'provider')} skipped" if skipped else "")
+            + "."
+        )
+        print_outcomes(outcomes, dry_run)
+    raise typer.Exit(EXIT_FINDINGS if len(late) + trouble else EXIT_OK)
+
+
+def _read_far_enough(feed: str, options: FetchOptions) -> bool:
+    """Whether a listing's ETag holds for the next fetch: this one read at least as far back
+    as the feed's fetches start (a later ``--since`` read less)."""
+    start = options.ended.get(feed, options.default_since)
+    return options.since is None or options.since <= start
+
+
+def _shown(feed: str) -> str:
+    """A feed as written in the register, as printed (a URL without credentials or query)."""
+    return shown(feed) if "://" in feed else feed
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _fetch_kev(url: str | None, options: FetchOptions) -> tuple[Catalog | None, str | None]:
+    """CISA's KEV catalog from ``url``, or why it could not be had."""
+    if url is None:
+        return None, None
+    try:
+        return parse_kev(download(url, options, MAX_KEV_BYTES), shown(url)), None
+    except (FetchError, KevError) as exc:
+        return None, f"KEV catalog not refreshed: {exc}"
+
+
+def _print_fetched(result: FetchResult, dry_run: bool) -> None:
+    """One line per provider: what it listed and what was new; keys offered, notes."""
+    for report in result.providers:
+        where = f"{report.source.label}: {report.feed or _shown(report.source.url)}"
+        if report.skipped:
+            continue
+        since = f" since {report.since}" if report.since else ""
+        unchanged = ", listing unchanged" if report.unchanged_listings else ""
+        typer.echo(f"{where}: {report.listed} listed, {report.new} new{since}{unchanged}")
+        if report.trusted:
+            recorded = "would be recorded" if dry_run else "recorded"
+            typer.echo(
+                f"  trusted on first use: {', '.join(report.trusted)} ({recorded} in "
+                f"{report.source.label.split(' ', 1)[0]}; check them with the vendor)"
+            )
+        for fingerprint in report.offered:
+            typer.echo(
+                f"  the provider also lists key {fingerprint}, which is not pinned: a new "
+                "key? Verify it with the vendor and add it to the register to trust it"
+            )
+        for note in report.notes:
+            typer.echo(f"  note: {note}")
+
+
+def _print_refusals(
+    refused: Sequence[tuple[str, str]],
+    skipped: Sequence[ProviderResult],
+    kev_problem: str | None,
+) -> None:
+    for report in skipped:
+        typer.echo(
+            f"skipped {report.source.label} ({report.source.url}): {report.skipped}", err=True
+        )
+    for what, reason in refused:
+        typer.echo(f"refused {what}: {reason}", err=True)
+    if kev_problem:
+        typer.echo(kev_problem, err=True)
