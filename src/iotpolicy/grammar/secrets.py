@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import itertools
 import math
 import re
@@ -75,6 +76,7 @@ def _parts(key: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def is_secret_key(key: str) -> bool:
     """True when the key name ``key`` names a credential: one of its words is a word of
     :data:`_KEY_WORDS` (``db_password``, ``wifiPSK``, ``aws_secret_access_key``), two of them
@@ -252,6 +254,10 @@ _PAIR_HINTS = (
     *(f"{word}{sep}" for word in _ACCOUNT_WORDS.split("|") for sep in ("/", " /")),
     *(f"{word}{sep}" for word in _COLON_WORDS.split("|") for sep in (":", "：")),
 )
+_HINT_PATTERN = re.compile(
+    "|".join(re.escape(hint) for hint in sorted({*_HINTS, *_PAIR_HINTS}, key=len, reverse=True))
+)
+"""Any of the hints, in lower-case text: one search instead of a test per hint."""
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/_-]{16,}|[A-Za-z0-9+/]{8,}=")
 """Runs that may be a token or a random key (checked further when they hold a digit and a
 capital letter, or end in base64 padding)."""
@@ -261,7 +267,7 @@ def may_hold_secret(text: str) -> bool:
     """False when ``text`` certainly holds no credential: the fast path for almost every file,
     made of plain substring searches and one scan for long runs of token characters."""
     low = text.lower()
-    if any(hint in low for hint in _HINTS) or any(hint in low for hint in _PAIR_HINTS):
+    if _HINT_PATTERN.search(low):
         return True
     if low.count("credential") != low.count("credentials"):
         return True
@@ -399,9 +405,13 @@ def _path_like(run: str) -> bool:
     return plain * 2 > len(parts) and all(len(p) < 16 for p in parts)
 
 
-def _line_hits(line: str, random_runs: bool = True) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _line_hits(line: str, random_runs: bool = True) -> tuple[str, ...]:
     """What credentials ``line`` holds (kinds, never values); ``random_runs=False`` inside a
-    public key or certificate block, whose base64 is no secret."""
+    public key or certificate block, whose base64 is no secret. Registers repeat lines (the
+    same keys and values across devices and advisories), so each distinct line is read once."""
+    if not may_hold_secret(line):
+        return ()
     hits: list[str] = []
     if _PRIVATE_KEY.search(line):
         hits.append("a private key block")
@@ -422,7 +432,7 @@ def _line_hits(line: str, random_runs: bool = True) -> list[str]:
     hits.extend(_token_hits(line))
     if random_runs and not hits and _random_runs(_PUBLIC_SPANS.sub(" ", line)):
         hits.append("a random-looking key or token")
-    return list(dict.fromkeys(hits))
+    return tuple(dict.fromkeys(hits))
 
 
 _PUBLIC_SPANS = re.compile(_PUBLIC_BLOCK.pattern + r".*?(?:-----END [A-Z0-9 ]+-----|$)")
@@ -440,6 +450,7 @@ def scan_text(text: str) -> Iterator[tuple[int, str]]:
             public = marker.group(1) == "BEGIN" and bool(_PUBLIC_BLOCK.match(marker.group()))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def looks_secret(text: str) -> bool:
     """True when REG-004's text scan would find a credential in ``text``: the one check every
     output applies before echoing a value."""
