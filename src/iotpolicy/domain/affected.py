@@ -45,7 +45,10 @@ def compact(text: str) -> str:
 
 def wildcard_match(pattern: str, value: str) -> bool:
     """CSAF model and serial numbers: ``*`` any characters, ``?`` one; case and spaces ignored."""
-    return fnmatchcase(compact(value), compact(pattern).replace("[", "[[]"))
+    pattern = compact(pattern)
+    if "*" not in pattern and "?" not in pattern:  # most part numbers: no pattern to compile
+        return pattern == compact(value)
+    return fnmatchcase(compact(value), pattern.replace("[", "[[]"))
 
 
 @functools.lru_cache(maxsize=4096)
