@@ -195,6 +195,14 @@ class CommitLoader:
         if missing:
             self.blobs.update(read_blobs(self.root, missing))
 
+    def holds_register(self, commit: str) -> bool:
+        """True when the register (its policy.yaml) existed in ``commit`` (read first)."""
+        try:
+            self.files(commit)
+        except RegisterNotFound:
+            return False
+        return True
+
     def files(self, commit: str) -> CommitFiles:
         """The register's files in ``commit`` (read first); RegisterNotFound when the register
         folder did not exist there or held no policy.yaml."""

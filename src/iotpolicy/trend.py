@@ -193,9 +193,9 @@ class _Seen:
 
 
 def compute_trend(root: Path, label: str, start: date, end: date, every: str, tool: str) -> Trend:
-    """The trend of the register at ``root`` over ``start``..``end``, one point per period
-    end from the first period with a commit; GitError (one line) when there is none, or a
-    shallow clone lacks the history."""
+    """The trend of the register at ``root`` over ``start``..``end``: one point per period
+    end from the first period with a commit holding the register; GitError (one line) when
+    there is none, or a shallow clone lacks the history."""
     commits, shallow = first_parent_commits(root)
     chosen: list[tuple[date, Any]] = []
     for day in period_ends(start, end, every):
@@ -208,6 +208,9 @@ def compute_trend(root: Path, label: str, start: date, end: date, every: str, to
         raise GitError(f"no commit of the current branch on or before {end.isoformat()}")
     loader = CommitLoader(root)
     loader.read(found.commit for _, found in chosen)
+    chosen = [(day, found) for day, found in chosen if loader.holds_register(found.commit)]
+    if not chosen:
+        raise GitError(f"the register did not exist on or before {end.isoformat()}")
     rules = select_rules()
     points: list[Point] = []
     seen: _Seen | None = None

@@ -28,8 +28,9 @@ DATES = ["2026-02-10", "2026-05-20", "2026-08-31"]
 
 
 def build_history(top: Path) -> History:
-    """README (and a file outside the register) first, then: the baseline register; a new device with a finding, a broken file
-    and links (tagged ``policy-v1.1``); the broken file fixed and a device retired."""
+    """README (and a file outside the register) first, then: the baseline register; a new
+    device with a finding, a broken file and links (tagged ``policy-v1.1``); the broken file
+    fixed and a device retired."""
     repo = GitRepo(top)
     (top / "README.md").write_text("A repository holding a register.\n", encoding="utf-8")
     (top / "outside.yaml").write_text("id: outside\n", encoding="utf-8")
