@@ -298,7 +298,7 @@ AtDateOption = typer.Option(
     "--at-date",
     metavar="DATE",
     help="Read the register as it was in the last first-parent commit on or before DATE "
-    "(committer date, UTC); --as-of defaults to that commit's date.",
+    "(YYYY-MM-DD; committer date, UTC); --as-of defaults to that commit's date.",
 )
 
 
