@@ -308,17 +308,21 @@ class LogCommit:
     """Files of the register it changed, in git's order."""
 
 
-def register_state(root: Path, exclude: Path | None = None) -> RegisterState:
+def register_state(root: Path, exclude: Path | None = None, at: str | None = None) -> RegisterState:
     """The last commit that changed the register at ``root`` and whether its files have
     uncommitted changes (untracked files included, git-ignored ones not). ``exclude``: a folder
-    inside the register not to count (where reports are being written)."""
+    inside the register not to count (where reports are being written). ``at``: a commit (full
+    hash): the state of a fresh checkout of it, never dirty."""
     try:
         repo = _repository(root)
         if repo is None:
             return RegisterState(in_repository=False, commit=None, dirty=False)
         inside = _inside(repo, root)
-        last = _call(repo.git, "log", "-1", "--format=%H", "--", *_pathspec(inside))
+        tip = [at] if at is not None else []
+        last = _call(repo.git, "log", "-1", "--format=%H", *tip, "--", *_pathspec(inside))
         commit = (_text(last[1]).strip() or None) if last[0] == 0 else None
+        if at is not None:
+            return RegisterState(in_repository=True, commit=commit, dirty=False)
         skip: list[str] = []
         if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
             folder = exclude.resolve().relative_to(root.resolve()).as_posix()
@@ -376,17 +380,18 @@ def _history_repository(root: Path) -> Repo:
     return repo
 
 
-def read_log(root: Path, after: str | None = None) -> list[LogCommit]:
+def read_log(root: Path, after: str | None = None, tip: str = "HEAD") -> list[LogCommit]:
     """Every commit that changed the register at ``root``, newest first, with the files it
     changed: one pass over ``git log``. ``after``: a full commit hash; only commits reachable from
-    HEAD but not from it are read. Merge commits contribute through the commits they merge."""
+    ``tip`` (HEAD, or a full commit hash) but not from it are read. Merge commits contribute
+    through the commits they merge."""
     repo = _history_repository(root)
-    if not _succeeds(repo.git, "rev-parse", "--verify", "--quiet", "HEAD"):
+    if tip == "HEAD" and not _succeeds(repo.git, "rev-parse", "--verify", "--quiet", "HEAD"):
         return []
     inside = _inside(repo, root)
     args = ["--no-renames", "--raw", "--no-abbrev", "-z", "--root"]
     args += [f"--relative={inside}/" if inside else "--relative"]
-    args += [f"--format={_LOG_FORMAT}", "--no-color", f"{after}..HEAD" if after else "HEAD"]
+    args += [f"--format={_LOG_FORMAT}", "--no-color", f"{after}..{tip}" if after else tip]
     return _parse_log(_text(_run(repo.git, "log", *args, "--", *_pathspec(inside))))
 
 
@@ -500,11 +505,12 @@ def commit_at(root: Path, rev: str) -> CommitAt:
     return CommitAt(fields[0], int(fields[1]))
 
 
-def first_parent_commits(root: Path) -> tuple[list[CommitAt], bool]:
-    """The first-parent history of the current branch (HEAD), newest first, and whether the
-    repository is a shallow clone (the oldest commit listed may then not be the first)."""
+def first_parent_commits(root: Path, tip: str = "HEAD") -> tuple[list[CommitAt], bool]:
+    """The first-parent history of the current branch (HEAD, or the commit ``tip``), newest
+    first, and whether the repository is a shallow clone (the oldest commit listed may then not
+    be the first)."""
     repo = _history_repository(root)
-    status, output, _ = _call(repo.git, "log", "--first-parent", "--format=%H %ct", "HEAD", "--")
+    status, output, _ = _call(repo.git, "log", "--first-parent", "--format=%H %ct", tip, "--")
     commits = []
     if status == 0:
         for line in _text(output).splitlines():

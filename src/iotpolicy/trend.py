@@ -19,7 +19,7 @@ from typing import Any
 
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.findings import CheckResult
-from iotpolicy.gitlog import GitError, first_parent_commits, last_commit_on
+from iotpolicy.gitlog import SHORT_HASH, GitError, first_parent_commits, last_commit_on
 from iotpolicy.gittree import CommitLoader
 from iotpolicy.models import Device
 from iotpolicy.models.enums import Status
@@ -60,7 +60,7 @@ class Events:
     """What changed in the register since the previous point."""
 
     revisions: tuple[str, ...] = ()
-    """Policy revisions (numbers) added."""
+    """Policy revisions (numbers) approved: with an approval now, none at the previous point."""
     advisories: tuple[str, ...] = ()
     incidents: tuple[str, ...] = ()
     devices_added: tuple[str, ...] = ()
@@ -99,6 +99,11 @@ class Point:
     sites: dict[str, int]
     """Unsuppressed findings about devices, per site of the device."""
     events: Events = field(default_factory=Events)
+
+    @property
+    def short(self) -> str:
+        """The commit's first :data:`~iotpolicy.gitlog.SHORT_HASH` characters."""
+        return self.commit[:SHORT_HASH]
 
     @property
     def families(self) -> dict[str, int]:
@@ -192,11 +197,14 @@ class _Seen:
     retired: set[str] = field(default_factory=set)
 
 
-def compute_trend(root: Path, label: str, start: date, end: date, every: str, tool: str) -> Trend:
+def compute_trend(
+    root: Path, label: str, start: date, end: date, every: str, tool: str, tip: str = "HEAD"
+) -> Trend:
     """The trend of the register at ``root`` over ``start``..``end``: one point per period
-    end from the first period with a commit holding the register; GitError (one line) when
-    there is none, or a shallow clone lacks the history."""
-    commits, shallow = first_parent_commits(root)
+    end from the first period with a commit holding the register, in the first-parent history
+    of ``tip`` (HEAD, or a full commit hash); GitError (one line) when there is none, or a
+    shallow clone lacks the history."""
+    commits, shallow = first_parent_commits(root, tip)
     chosen: list[tuple[date, Any]] = []
     for day in period_ends(start, end, every):
         try:
@@ -254,7 +262,7 @@ def _events(register: Register, seen: _Seen | None) -> tuple[_Seen, Events]:
     """What ``register`` holds for the next point, and what changed since ``seen``."""
     policy = register.policy.model if register.policy is not None else None
     now = _Seen(
-        revisions={r.number for r in policy.revisions} if policy is not None else set(),
+        revisions={r.number for r in policy.revisions if r.approvals} if policy else set(),
         advisories=_ids(register, "advisory"),
         incidents=_ids(register, "incident"),
         devices={f.id for f in register.device_facts() if f.id is not None},

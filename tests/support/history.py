@@ -27,10 +27,39 @@ DATES = ["2026-02-10", "2026-05-20", "2026-08-31"]
 1 September at 01:00 in UTC+2)."""
 
 
+ADVISORY = {
+    "id": "ssa-000001",
+    "vendor": "siemens",
+    "kind": "vulnerability",
+    "title": "A flaw in a product nobody here uses",
+    "published_on": "2026-05-18",
+    "received_on": "2026-05-19",
+    "affects": [{"model": "SIMATIC NOBODY", "versions": "<1.0"}],
+    "status": "open",
+}
+INCIDENT = {
+    "id": "inc-2026-001",
+    "date": "2026-05-12",
+    "kind": "incident",
+    "summary": "A door controller found unlocked after a power cut.",
+}
+REVISION = {
+    "number": "1.2",
+    "date": "2026-08-31",
+    "trigger": "incident",
+    "changes": "Locks fail closed.",
+    "reviewed_by": ["ole-hansen"],
+    "process_owner": "ole-hansen",
+    "approvals": [{"by": "anna-berg", "title": "General Manager", "date": "2026-08-28"}],
+    "communicated": {"on": "2026-08-31", "channels": ["email"], "audience": ["staff"]},
+}
+"""Revision 1.2, approved on 2026-08-28 (in the third commit)."""
+
+
 def build_history(top: Path) -> History:
     """README (and a file outside the register) first, then: the baseline register; a new
-    device with a finding, a broken file and links (tagged ``policy-v1.1``); the broken file
-    fixed and a device retired."""
+    device with a finding, a broken file, links, an advisory and an incident (tagged
+    ``policy-v1.1``); the broken file fixed, a device retired and revision 1.2 approved."""
     repo = GitRepo(top)
     (top / "README.md").write_text("A repository holding a register.\n", encoding="utf-8")
     (top / "outside.yaml").write_text("id: outside\n", encoding="utf-8")
@@ -46,6 +75,8 @@ def build_history(top: Path) -> History:
     del device["network"]["segment"]
     files["devices/plc-02.yaml"] = device
     files["devices/broken.yaml"] = "id: plc-03\nname: [unclosed\n"
+    files["advisories/ssa-000001.yaml"] = ADVISORY
+    files["incidents/inc-2026-001.yaml"] = INCIDENT
     os.symlink("plc-02.yaml", repo.register / "devices" / "alias.yaml")
     os.symlink("../../outside.yaml", repo.register / "vendors" / "outside.yaml")
     second = repo.commit("New PLC, a broken file", f"{DATES[1]}T23:30:00+00:00", files)
@@ -53,5 +84,6 @@ def build_history(top: Path) -> History:
     del files["devices/broken.yaml"]
     (repo.register / "devices" / "broken.yaml").unlink()
     files["devices/sensor-02.yaml"]["status"] = "retired"
+    files["policy.yaml"]["revisions"].append(REVISION)
     third = repo.commit("Fixed; sensor-02 retired", "2026-09-01T01:00:00+02:00", files)
     return History(repo, before, [first, second, third], DATES)

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -315,6 +316,30 @@ def pick_commit(root: Path, at: str | None, at_date: str | None) -> CommitAt | N
         commits, shallow = first_parent_commits(root)
         return last_commit_on(commits, option_date("--at-date", at_date), shallow)
     return None
+
+
+class Every(StrEnum):
+    """The periods of a trend (``trend``, ``report trend``)."""
+
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+EveryOption = typer.Option(Every.MONTH, "--every", help="Period of the trend's points.")
+
+
+def trend_span(start: str | None, end: str | None, every: Every, last: date) -> tuple[date, date]:
+    """The first and last day of a trend: ``--from`` (default twelve months before ``--to``)
+    and ``--to`` (default ``last``); a usage error when ``--from`` is after ``--to``."""
+    from iotpolicy.trend import default_start
+
+    last = parse_as_of(end, "--to") if end is not None else last
+    first = parse_as_of(start, "--from") if start else default_start(last, every.value)
+    if first > last:
+        with user_errors():
+            raise UsageError(f"--from {first.isoformat()} is after --to {last.isoformat()}")
+    return first, last
 
 
 CommitWrittenOption = typer.Option(False, "--commit", help="Commit the written files with git.")

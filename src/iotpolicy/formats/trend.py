@@ -10,7 +10,6 @@ from rich import box
 from rich.table import Table
 
 from iotpolicy.formats.text import console_text
-from iotpolicy.gitlog import SHORT_HASH
 from iotpolicy.grammar.escaping import visible_strings
 from iotpolicy.trend import NOTE, Point, Trend
 
@@ -40,7 +39,7 @@ def render_trend(trend: Trend, fmt: str, terminal: bool = False) -> str:
     for point in trend.points:
         marker = REPEATED if point.repeated else ""
         counts = [str(getattr(point, series)) for series in SERIES]
-        table.add_row(point.end.isoformat(), point.commit[:SHORT_HASH], marker, *counts)
+        table.add_row(point.end.isoformat(), point.short, marker, *counts)
     lines = []
     if terminal:
         for series in SERIES:

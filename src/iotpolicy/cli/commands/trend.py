@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,18 +11,19 @@ import typer
 
 from iotpolicy import __version__
 from iotpolicy.cli.app import (
+    Every,
+    EveryOption,
     RegisterOption,
     app,
     date_option,
-    parse_as_of,
     register_label,
+    trend_span,
     use_colour,
     user_errors,
     write_output,
 )
-from iotpolicy.errors import UsageError
 from iotpolicy.register import find_register
-from iotpolicy.trend import compute_trend, default_start
+from iotpolicy.trend import compute_trend
 
 
 class TrendFormat(StrEnum):
@@ -32,20 +34,12 @@ class TrendFormat(StrEnum):
     CSV = "csv"
 
 
-class Every(StrEnum):
-    """The periods of ``trend``."""
-
-    WEEK = "week"
-    MONTH = "month"
-    QUARTER = "quarter"
-
-
 @app.command()
 def trend(
     register: str | None = RegisterOption,
     start: str | None = date_option("--from", "First day", default="twelve months before --to"),
     end: str | None = date_option("--to", "Last day (the last point)"),
-    every: Every = typer.Option(Every.MONTH, "--every", help="Period of the points."),
+    every: Every = EveryOption,
     fmt: TrendFormat = typer.Option(TrendFormat.TEXT, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the trend to FILE."),
 ) -> None:
@@ -54,11 +48,8 @@ def trend(
     that end. Weeks end on Sunday, months and quarters on the calendar; a period without a
     commit repeats the previous state at its later date and is marked.
     """
-    last = parse_as_of(end, "--to")
-    first = parse_as_of(start, "--from") if start else default_start(last, every.value)
+    first, last = trend_span(start, end, every, date.today())
     with user_errors():
-        if first > last:
-            raise UsageError(f"--from {first.isoformat()} is after --to {last.isoformat()}")
         root = find_register(register)
         label = register_label(register, root)
         found = compute_trend(root, label, first, last, every.value, __version__)
