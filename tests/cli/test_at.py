@@ -18,7 +18,7 @@ from iotpolicy import __version__
 from iotpolicy.formats import FORMATS
 from tests.conftest import Run
 from tests.support.gitrepo import GitCalls
-from tests.support.history import History, build_history
+from tests.support.history import History, build_history, fresh_checkouts
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
 @pytest.fixture(scope="module")
 def checkouts(history: History, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A fresh clone of each commit, checked out (the reference ``check --at`` must match)."""
-    found = {}
-    for number, commit in enumerate(history.commits):
-        dest = tmp_path_factory.mktemp(f"checkout{number}") / "repo"
-        subprocess.run(["git", "clone", "-q", str(history.repo.top), str(dest)], check=True)
-        subprocess.run(["git", "-C", str(dest), "checkout", "-q", commit], check=True)
-        found[commit] = dest
-    return found
+    return fresh_checkouts(history, tmp_path_factory.mktemp("checkouts"))
 
 
 @pytest.fixture

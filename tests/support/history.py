@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,15 @@ def build_history(top: Path) -> History:
     files["policy.yaml"]["revisions"].append(REVISION)
     third = repo.commit("Fixed; sensor-02 retired", "2026-09-01T01:00:00+02:00", files)
     return History(repo, before, [first, second, third], DATES)
+
+
+def fresh_checkouts(history: History, folder: Path) -> dict[str, Path]:
+    """A fresh clone of the history under ``folder`` for each of its commits, checked out
+    there: what ``--at`` must match."""
+    found = {}
+    for number, commit in enumerate(history.commits):
+        dest = folder / f"checkout{number}"
+        subprocess.run(["git", "clone", "-q", str(history.repo.top), str(dest)], check=True)
+        subprocess.run(["git", "-C", str(dest), "checkout", "-q", commit], check=True)
+        found[commit] = dest
+    return found
