@@ -262,3 +262,13 @@ def test_markdownlint_clean_and_the_charts_parse_with_mermaid(
         ("pack.md", True, "xychart"),
         ("2026-11-25-v1.3.md", True, "xychart"),
     ]
+
+
+def test_the_readme_shows_this_trend(report: Callable[..., str]) -> None:
+    """The README's chart and table are the report's own text for the scripted history."""
+    from tests.project.test_readme_shows import between
+
+    text = report("--from", "2026-02-01")
+    shown = between("trend.md of the scripted history")
+    assert shown.startswith("```mermaid\n") and shown.endswith(" |")
+    assert f"\n{shown}\n\n(repeated): no commit in that period" in text
