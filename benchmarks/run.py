@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/run.py [--sizes 1000 10000 50000] [--work DIR]
                                 [--skip-jsonschema-above N] [--history]
-                                [--history-baseline SRC] [--repeat N]
+                                [--history-baseline SRC] [--repeat N] [--trend]
 
 Each size gets a fresh register from benchmarks/generate.py. Each command runs in its own process,
 whose wall time and peak resident memory (from wait4) are reported:
@@ -287,6 +287,73 @@ def bench_history(
             row(devices, name, median, what)
 
 
+def build_trend_history(top: Path, devices: int, months: int = 12) -> tuple[Path, str]:
+    """A repository at ``top`` whose register of ``devices`` devices gets one commit a month
+    (the 15th, 2026), 1% of the device files changing in each; returns the register and the
+    first commit."""
+    if top.exists():
+        shutil.rmtree(top)
+    register = generate(top / "register", devices)
+    git(top, "init", "-q", "-b", "main")
+    first = ""
+    for month in range(1, months + 1):
+        if month > 1:
+            touch_one_percent(register, seed=month)
+        when = f"2026-{month:02d}-15T10:00:00+00:00"
+        git(top, "add", "-A", when=when)
+        git(top, "commit", "-q", "-m", f"Month {month}", when=when)
+        if month == 1:
+            head = subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=top, capture_output=True, text=True, check=True
+            )
+            first = head.stdout.strip()
+    return register, first
+
+
+def bench_trend(work: Path, devices: int = 10_000, repeat: int = 1) -> None:
+    """Time ``trend --every month`` over the year and ``check --at`` of the first commit against
+    a cold ``check`` of the same register (median of ``repeat`` runs each, alternating)."""
+    start = time.perf_counter()
+    register, first = build_trend_history(work / "trend", devices)
+    built = time.perf_counter() - start
+    print(
+        f"\nTrend: {devices:,} devices, 12 monthly commits, 1% of the devices changed in each"
+        f" (built in {built:.1f} s)\n"
+    )
+    base = ["--register", str(register), "--format", "json"]
+    commands = {
+        "`check` cold": iotpolicy("check", *base, "--as-of", "2026-12-31", "--no-cache"),
+        "`trend --every month`": iotpolicy(
+            "trend", *base, "--from", "2026-01-01", "--to", "2026-12-31", "--every", "month"
+        ),
+        "`check --at` first commit": iotpolicy("check", *base, "--at", first),
+    }
+    runs: dict[str, list[Timing]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            runs[name].append(timed(command, cwd=register))
+    found = {
+        name: Timing(statistics.median(t.wall for t in ts), max(t.rss for t in ts), 0)
+        for name, ts in runs.items()
+    }
+    print("| devices | command | wall time | peak RSS | note |")
+    print("|---:|---|---:|---:|---|")
+    for name, timing in found.items():
+        row(devices, name, timing, f"median of {repeat}" if repeat > 1 else "")
+    cold = found["`check` cold"]
+    trend, at = found["`trend --every month`"], found["`check --at` first commit"]
+    print("\n| trend / cold | check --at / cold | trend peak RSS / cold | check --at RSS / cold |")
+    print("|---:|---:|---:|---:|")
+    cells = [
+        verdict(f"{trend.wall / cold.wall:.2f}", trend.wall <= 3 * cold.wall),
+        verdict(f"{at.wall / cold.wall:.2f}", at.wall <= 1.2 * cold.wall),
+        verdict(f"{trend.rss / cold.rss:.2f}", trend.rss <= 1.5 * cold.rss),
+        verdict(f"{at.rss / cold.rss:.2f}", at.rss <= 1.5 * cold.rss),
+    ]
+    print(f"| {' | '.join(cells)} |")
+    print("\nTargets: trend <= 3x a cold check, check --at <= 1.2x, peak memory <= 1.5x.")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 50000])
@@ -307,6 +374,9 @@ def main() -> None:
         help="also time the history commands with the package in SRC (a src folder)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="runs of each history command")
+    parser.add_argument(
+        "--trend", action="store_true", help="also run the trend benchmark (12 monthly commits)"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="iotpolicy-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -320,6 +390,8 @@ def main() -> None:
         print_targets(results)
     if args.history:
         bench_history(work, baseline=args.history_baseline, repeat=max(1, args.repeat))
+    if args.trend:
+        bench_trend(work, repeat=max(1, args.repeat))
 
 
 if __name__ == "__main__":

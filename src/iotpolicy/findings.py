@@ -114,6 +114,10 @@ class CheckResult:
     """The register folder relative to the top of its git work tree (``/``-separated, ``""`` when
     the register is the top), or None when it is not inside a repository (or it is unknown). The
     CI formats use it to name files relative to the repository root."""
+    at: str | None = None
+    """The commit the register was read from (``check --at``), or None for the working tree."""
+    tool: str | None = None
+    """The iotpolicy version that checked it (given with ``at``)."""
 
     def path_of(self, file: str) -> str:
         """A finding's ``file`` relative to the repository root when that is known, else relative
@@ -140,9 +144,11 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``check --format json``."""
-        return {
-            "register": self.register,
-            "as_of": self.as_of.isoformat(),
+        document: dict[str, Any] = {"register": self.register, "as_of": self.as_of.isoformat()}
+        if self.at is not None:  # audit evidence: which commit, checked by which tool
+            document |= {"at": self.at, "tool": self.tool}
+        document |= {
             "findings": [f.to_dict() for f in self.findings],
             "summary": self.summary.to_dict(),
         }
+        return document

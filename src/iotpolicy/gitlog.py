@@ -14,6 +14,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -307,17 +308,21 @@ class LogCommit:
     """Files of the register it changed, in git's order."""
 
 
-def register_state(root: Path, exclude: Path | None = None) -> RegisterState:
+def register_state(root: Path, exclude: Path | None = None, at: str | None = None) -> RegisterState:
     """The last commit that changed the register at ``root`` and whether its files have
     uncommitted changes (untracked files included, git-ignored ones not). ``exclude``: a folder
-    inside the register not to count (where reports are being written)."""
+    inside the register not to count (where reports are being written). ``at``: a commit (full
+    hash): the state of a fresh checkout of it, never dirty."""
     try:
         repo = _repository(root)
         if repo is None:
             return RegisterState(in_repository=False, commit=None, dirty=False)
         inside = _inside(repo, root)
-        last = _call(repo.git, "log", "-1", "--format=%H", "--", *_pathspec(inside))
+        tip = [at] if at is not None else []
+        last = _call(repo.git, "log", "-1", "--format=%H", *tip, "--", *_pathspec(inside))
         commit = (_text(last[1]).strip() or None) if last[0] == 0 else None
+        if at is not None:
+            return RegisterState(in_repository=True, commit=commit, dirty=False)
         skip: list[str] = []
         if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
             folder = exclude.resolve().relative_to(root.resolve()).as_posix()
@@ -375,17 +380,18 @@ def _history_repository(root: Path) -> Repo:
     return repo
 
 
-def read_log(root: Path, after: str | None = None) -> list[LogCommit]:
+def read_log(root: Path, after: str | None = None, tip: str = "HEAD") -> list[LogCommit]:
     """Every commit that changed the register at ``root``, newest first, with the files it
     changed: one pass over ``git log``. ``after``: a full commit hash; only commits reachable from
-    HEAD but not from it are read. Merge commits contribute through the commits they merge."""
+    ``tip`` (HEAD, or a full commit hash) but not from it are read. Merge commits contribute
+    through the commits they merge."""
     repo = _history_repository(root)
-    if not _succeeds(repo.git, "rev-parse", "--verify", "--quiet", "HEAD"):
+    if tip == "HEAD" and not _succeeds(repo.git, "rev-parse", "--verify", "--quiet", "HEAD"):
         return []
     inside = _inside(repo, root)
     args = ["--no-renames", "--raw", "--no-abbrev", "-z", "--root"]
     args += [f"--relative={inside}/" if inside else "--relative"]
-    args += [f"--format={_LOG_FORMAT}", "--no-color", f"{after}..HEAD" if after else "HEAD"]
+    args += [f"--format={_LOG_FORMAT}", "--no-color", f"{after}..{tip}" if after else tip]
     return _parse_log(_text(_run(repo.git, "log", *args, "--", *_pathspec(inside))))
 
 
@@ -448,3 +454,107 @@ def read_blobs(root: Path, blob_ids: Iterable[str]) -> dict[str, bytes]:
         blobs[fields[0].decode()] = output[position : position + size]
         position += size + 1
     return blobs
+
+
+# --- reading: the register as it was in a commit (check --at, trend) --------------------------
+
+_UNSHALLOW = "the repository is a shallow clone without that history: run git fetch --unshallow"
+LINK_MODE = "120000"
+"""Mode of a symbolic link in a tree (its blob holds the target)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitAt:
+    """A commit and its committer date."""
+
+    commit: str
+    """Full hash."""
+    time: int
+    """Committer date, seconds since the epoch."""
+
+    @property
+    def day(self) -> date:
+        """The committer date's day in UTC."""
+        return datetime.fromtimestamp(self.time, UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    """One entry of a commit's tree below the register folder."""
+
+    mode: str
+    """``100644``/``100755`` (a file), ``120000`` (a symbolic link), ``160000`` (a submodule)."""
+    blob: str
+    """Object id."""
+    size: int | None
+    """Size in bytes; None for a submodule."""
+
+
+def commit_at(root: Path, rev: str) -> CommitAt:
+    """The commit ``rev`` names (a hash, tag or branch) with its committer date; GitError (one
+    line) when there is none, saying how to fetch it in a shallow clone."""
+    repo = _history_repository(root)
+    status, output, _ = _call(
+        repo.git, "log", "-1", "--format=%H %ct", "--end-of-options", f"{rev}^{{commit}}", "--"
+    )
+    fields = _text(output).split()
+    if status != 0 or len(fields) != 2:
+        if _shallow(repo):
+            raise GitError(f"'{rev}' is not in the register's repository: {_UNSHALLOW}")
+        raise GitError(f"'{rev}' is not a commit, tag or branch of the register's repository")
+    return CommitAt(fields[0], int(fields[1]))
+
+
+def first_parent_commits(root: Path, tip: str = "HEAD") -> tuple[list[CommitAt], bool]:
+    """The first-parent history of the current branch (HEAD, or the commit ``tip``), newest
+    first, and whether the repository is a shallow clone (the oldest commit listed may then not
+    be the first)."""
+    repo = _history_repository(root)
+    status, output, _ = _call(repo.git, "log", "--first-parent", "--format=%H %ct", tip, "--")
+    commits = []
+    if status == 0:
+        for line in _text(output).splitlines():
+            sha, when = line.split()
+            commits.append(CommitAt(sha, int(when)))
+    return commits, _shallow(repo)
+
+
+def last_commit_on(commits: list[CommitAt], day: date, shallow: bool) -> CommitAt:
+    """The newest of ``commits`` (newest first) whose committer date (UTC) is on or before
+    ``day``; GitError when there is none."""
+    for found in commits:
+        if found.day <= day:
+            return found
+    if shallow:
+        raise GitError(f"no commit on or before {day.isoformat()}: {_UNSHALLOW}")
+    raise GitError(f"no commit of the current branch on or before {day.isoformat()}")
+
+
+def _shallow(repo: Repo) -> bool:
+    output = _call(repo.git, "rev-parse", "--is-shallow-repository")[1]
+    return _text(output).strip() == "true"
+
+
+def read_tree(root: Path, commit: str) -> dict[str, TreeEntry]:
+    """Every file, link and submodule below the register folder in ``commit`` (paths relative
+    to the register, ``/``-separated): one ``git ls-tree``; empty when the folder did not
+    exist."""
+    repo = _history_repository(root)
+    inside = _inside(repo, root)
+    output = _run(
+        repo.git, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", *_pathspec(inside)
+    )
+    prefix = f"{inside}/" if inside else ""
+    entries: dict[str, TreeEntry] = {}
+    for item in _text(output).split("\0"):
+        head, tab, path = item.partition("\t")
+        if not tab or not path.startswith(prefix):
+            continue
+        mode, _kind, blob, size = head.split(maxsplit=3)
+        entries[path[len(prefix) :]] = TreeEntry(mode, blob, int(size) if size.isdigit() else None)
+    return entries
+
+
+def register_inside(root: Path) -> str:
+    """The register folder relative to the top of its work tree (``""`` at the top)."""
+    return _inside(_history_repository(root), root)

@@ -133,14 +133,18 @@ def parse_since(text: str) -> dt.date | str:
 
 
 def read_history(
-    root: Path, record_id: str | None = None, since: dt.date | str | None = None
+    root: Path,
+    record_id: str | None = None,
+    since: dt.date | str | None = None,
+    tip: str = "HEAD",
 ) -> list[HistoryEntry]:
     """The commits that changed the register at ``root`` (or only the record ``record_id``: its id,
     or its file relative to the register), newest first. ``since``: a date (commits dated on or
-    after it, by author date) or a revision (commits after it, up to HEAD). Raises GitError when
-    the register is not in a git repository or the revision is unknown."""
+    after it, by author date) or a revision (commits after it, up to the tip). ``tip``: HEAD,
+    or the full hash of the commit whose history is read. Raises GitError when the register is not
+    in a git repository or the revision is unknown."""
     after = resolve_commit(root, since) if isinstance(since, str) else None
-    commits = read_log(root, after)
+    commits = read_log(root, after, tip)
     if isinstance(since, dt.date):
         commits = [c for c in commits if dt.date.fromisoformat(c.date[:10]) >= since]
     wanted = [

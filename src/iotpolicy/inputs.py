@@ -30,6 +30,14 @@ def size_text(limit: int) -> str:
     return f"{limit:,} bytes"
 
 
+NOT_REGULAR = "not a regular file"
+
+
+def larger_than(limit: int) -> InputRefused:
+    """The refusal of a file holding more than ``limit`` bytes."""
+    return InputRefused(f"larger than {size_text(limit)}")
+
+
 def read_bounded(path: Path, limit: int) -> bytes:
     """The bytes of the regular file at ``path``. Raises InputRefused when it holds more than
     ``limit`` bytes or is not a regular file, OSError when it cannot be opened."""
@@ -37,9 +45,9 @@ def read_bounded(path: Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise InputRefused("not a regular file")
+            raise InputRefused(NOT_REGULAR)
         if info.st_size > limit:
-            raise InputRefused(f"larger than {size_text(limit)}")
+            raise larger_than(limit)
         chunks, left = [], limit + 1
         while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
             chunks.append(chunk)
@@ -48,7 +56,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:  # it grew, or its size was not told
-        raise InputRefused(f"larger than {size_text(limit)}")
+        raise larger_than(limit)
     return data
 
 

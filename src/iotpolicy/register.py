@@ -21,7 +21,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
-from iotpolicy.grammar.secrets import is_empty_value, is_secret_key
+from iotpolicy.grammar.secrets import is_empty_value, is_secret_key, may_hold_secret
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.models import Person, Policy
 from iotpolicy.models.base import Model, error_message, is_slug
@@ -31,6 +31,8 @@ from iotpolicy.yamlio.nodes import LDict, LList, value_at
 M = TypeVar("M")
 B = TypeVar("B", bound=Model)
 
+OUTSIDE_LINK = "symbolic link to a file outside the register; not read"
+"""The problem of a file (or folder) that is a symbolic link to somewhere outside the register."""
 SCHEMA_FOLDER = "schemas"
 """Folder of the register where ``iotpolicy schema`` writes ``<kind>.schema.json`` for editors."""
 
@@ -154,6 +156,8 @@ class Register:
     problems: list[Problem] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     """Decoded text of every readable file, by relative path (for the secret scan)."""
+    flagged: set[str] = field(default_factory=set)
+    """Files whose text may hold a credential (REG-004's and every output's fast path)."""
     device_files: int = 0
     unreadable: dict[str, set[str]] = field(default_factory=dict)
     """Kind -> file stems of record files that could not be read as a record at all; their
@@ -227,6 +231,76 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class Entry(Protocol):
+    """One entry of a folder as the loader lists it (an ``os.DirEntry`` on disk)."""
+
+    @property
+    def name(self) -> str:
+        """The entry's name."""
+
+    def is_file(self) -> bool:
+        """True for a regular file, or a symbolic link to one."""
+
+
+class Files(Protocol):
+    """Where the loader reads the register's files: the folder on disk (:class:`Folder`), or
+    the tree of a commit (:mod:`iotpolicy.gittree`); both read as ``check`` reads."""
+
+    def exists(self, rel: str) -> bool:
+        """True when the file ``rel`` (relative, ``/``-separated) exists."""
+
+    def entries(self, folder: str) -> Sequence[Entry] | None:
+        """The entries of ``folder``, in any order; None when there is no such folder."""
+
+    def read(self, rel: str) -> Parsed | str:
+        """The file ``rel`` parsed, or why it is not read (a link out of the register)."""
+
+    def remembered(self, rel: str, make: Callable[[], FileRead]) -> FileRead:
+        """``make()``, the record file ``rel`` as read, or the same taken from a memory of
+        this very file version."""
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """The register's files on disk."""
+
+    root: Path
+
+    def exists(self, rel: str) -> bool:
+        """True when the file ``rel`` exists (a link is followed)."""
+        return (self.root / rel).exists()
+
+    def entries(self, folder: str) -> list[os.DirEntry[str]] | None:
+        """The directory entries of ``folder``; None when it is not a folder."""
+        directory = self.root / folder
+        return list(os.scandir(directory)) if directory.is_dir() else None
+
+    def read(self, rel: str) -> Parsed | str:
+        """The file parsed; a file (or a folder) that is a symbolic link to somewhere outside
+        the register is not read."""
+        path = self.root / rel
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            return OUTSIDE_LINK
+        return read_file(path)
+
+    def remembered(self, rel: str, make: Callable[[], FileRead]) -> FileRead:
+        """Files on disk are read every time (the check cache spares reading them)."""
+        return make()
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """What one record file adds to the register, whatever it was read from."""
+
+    problems: tuple[Problem, ...]
+    text: str | None
+    digest: str | None
+    record: Record[Any] | None
+    """None when the file could not be read as a record (it counts as unreadable)."""
+    flagged: bool = False
+    """True when its text may hold a credential."""
+
+
 class Reuse(Protocol):
     """What the loader asks before reading a device file (the check cache answers): a device
     file it vouches for is not read."""
@@ -252,60 +326,100 @@ PROGRESS_STEP = 250
 
 
 def load_register(
-    root: Path, reuse: Reuse | None = None, progress: Progress | None = None
+    root: Path,
+    reuse: Reuse | None = None,
+    progress: Progress | None = None,
+    files: Files | None = None,
 ) -> Register:
     """Read and validate every file of the register at ``root``. With a ``reuse`` hook, the
-    device files it vouches for are not read: their facts come from it."""
+    device files it vouches for are not read: their facts come from it. ``files``: where to
+    read them (default: the folder ``root`` on disk)."""
     with collector_paused():
-        return _load(root, reuse, progress)
+        return _load(root, files or Folder(root), reuse, progress)
 
 
-def _load(root: Path, reuse: Reuse | None, progress: Progress | None) -> Register:
+def _load(root: Path, files: Files, reuse: Reuse | None, progress: Progress | None) -> Register:
     register = Register(root=root)
-    policy_file = _read(register, POLICY_FILE)
+    policy_file = _read(register, files, POLICY_FILE)
     if policy_file is not None:
         refused = _refused(policy_file)
         register.policy = _record(
-            register, "policy", POLICY_FILE, policy_file.data, Policy, "policy", refused
+            register.problems, "policy", POLICY_FILE, policy_file.data, Policy, "policy", refused
         )
-    if (root / PEOPLE_FILE).exists():
-        people_file = _read(register, PEOPLE_FILE)
+    if files.exists(PEOPLE_FILE):
+        people_file = _read(register, files, PEOPLE_FILE)
         if people_file is not None:
             _load_people(register, people_file)
     for kind in folder_kinds():
         register.records[kind.name] = []
         if kind.name != "device":
-            for rel, _entry in _record_files(register, str(kind.folder)):
-                _add_record_file(register, kind.name, rel, _read(register, rel))
+            for rel, _entry in _record_files(register, files, str(kind.folder)):
+                _add_record_file(register, kind.name, rel, _remembered(files, kind.name, rel))
     if reuse is not None:
         reuse.start(register)
-    devices = _record_files(register, str(KINDS["device"].folder))
+    devices = _record_files(register, files, str(KINDS["device"].folder))
     for done, (rel, entry) in enumerate(devices):
         if progress is not None and done % PROGRESS_STEP == 0:
             progress(done, len(devices))
         register.device_files += 1
-        reused = reuse.reuse(rel, entry) if reuse is not None else None
+        reused = None
+        if reuse is not None and isinstance(entry, os.DirEntry):
+            reused = reuse.reuse(rel, entry)
         if reused is not None:
             if reused.facts is None:
                 register.unreadable.setdefault("device", set()).add(rel[len("devices/") : -5])
             else:
                 register.cached_facts.append(reused.facts)
             continue
-        _add_record_file(register, "device", rel, _read(register, rel))
+        _add_record_file(register, "device", rel, _remembered(files, "device", rel))
     if progress is not None:
         progress(len(devices), len(devices))
     return register
 
 
-def _add_record_file(register: Register, kind: str, rel: str, parsed: Parsed | None) -> None:
-    """Validate one record file's content and add it to the register (or to its unreadable
-    files), keeping the records in path order."""
+def _remembered(files: Files, kind: str, rel: str) -> FileRead:
+    """The record file ``rel`` of ``kind`` read and validated (or remembered by ``files``)."""
+
+    def make() -> FileRead:
+        problems: list[Problem] = []
+        parsed, text, digest = _parse(files, rel, problems)
+        return _validated(kind, rel, parsed, problems, text, digest)
+
+    return files.remembered(rel, make)
+
+
+def _validated(
+    kind: str,
+    rel: str,
+    parsed: Parsed | None,
+    problems: list[Problem],
+    text: str | None,
+    digest: str | None,
+) -> FileRead:
+    """A record file's content validated against its kind's model; ``problems`` holds those
+    met reading it, and gets the model's."""
     stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
     record = None
     if parsed is not None:
         model = KINDS[kind].model
-        record = _record(register, kind, rel, parsed.data, model, stem, _refused(parsed))
+        record = _record(problems, kind, rel, parsed.data, model, stem, _refused(parsed))
+    flagged = text is not None and may_hold_secret(text)
+    return FileRead(tuple(problems), text, digest, record, flagged)
+
+
+def _add_record_file(register: Register, kind: str, rel: str, read: FileRead) -> None:
+    """Add one record file as read to the register (or to its unreadable files), keeping the
+    records in path order."""
+    register.problems.extend(read.problems)
+    if read.text is not None:
+        register.texts[rel] = read.text
+    if read.flagged:
+        register.flagged.add(rel)
+    if read.digest is not None:
+        register.digests[rel] = read.digest
+    record = read.record
     if record is None:
+        stem = rel.rsplit("/", 1)[-1].removesuffix(".yaml")
         register.unreadable.setdefault(kind, set()).add(stem)
         return
     records = register.records.setdefault(kind, [])
@@ -337,6 +451,8 @@ def with_files(register: Register, files: Mapping[str, str]) -> Register:
         },
         problems=[p for p in register.problems if p.file not in changed],
         texts={**register.texts, **files},
+        flagged={rel for rel in register.flagged if rel not in changed}
+        | {rel for rel, text in files.items() if may_hold_secret(text)},
         device_files=register.device_files,
         unreadable={kind: set(stems) for kind, stems in register.unreadable.items()},
     )
@@ -344,16 +460,18 @@ def with_files(register: Register, files: Mapping[str, str]) -> Register:
     for rel, text in files.items():
         read = parse_text(text)
         subject = file_subject(rel, read.data)
-        copy.problems.extend(Problem(rel, p.line, subject, p.message) for p in read.problems)
+        problems = [Problem(rel, p.line, subject, p.message) for p in read.problems]
         parsed = read if read.data is not None else None
         if rel == POLICY_FILE:
+            copy.problems.extend(problems)
             copy.policy = None
             if parsed is not None:
                 copy.policy = _record(
-                    copy, "policy", rel, parsed.data, Policy, "policy", _refused(parsed)
+                    copy.problems, "policy", rel, parsed.data, Policy, "policy", _refused(parsed)
                 )
             continue
         if rel == PEOPLE_FILE:
+            copy.problems.extend(problems)
             copy.people = []
             if parsed is not None:
                 _load_people(copy, parsed)
@@ -368,18 +486,18 @@ def with_files(register: Register, files: Mapping[str, str]) -> Register:
         copy.unreadable.get(kind, set()).discard(stem)
         if kind == "device" and rel not in known[kind]:
             copy.device_files += 1
-        _add_record_file(copy, kind, rel, parsed)
+        _add_record_file(copy, kind, rel, _validated(kind, rel, parsed, problems, text, None))
     return copy
 
 
-def _record_files(register: Register, folder: str) -> list[tuple[str, os.DirEntry[str]]]:
-    """Relative paths (and directory entries) of the record files in ``folder``, in name order;
-    odd entries become problems."""
-    directory = register.root / folder
-    if not directory.is_dir():
+def _record_files(register: Register, files: Files, folder: str) -> list[tuple[str, Entry]]:
+    """Relative paths (and entries) of the record files in ``folder``, in name order; odd
+    entries become problems."""
+    entries = files.entries(folder)
+    if entries is None:
         return []
-    found: list[tuple[str, os.DirEntry[str]]] = []
-    for entry in sorted(os.scandir(directory), key=attrgetter("name")):
+    found: list[tuple[str, Entry]] = []
+    for entry in sorted(entries, key=attrgetter("name")):
         name = entry.name
         if name.startswith(".") or not name.endswith((".yaml", ".yml")):
             continue
@@ -396,24 +514,31 @@ def _record_files(register: Register, folder: str) -> list[tuple[str, os.DirEntr
     return found
 
 
-def _read(register: Register, rel: str) -> Parsed | None:
-    """Parse one file, recording its problems; None when it holds no usable data. A file (or a
-    folder) that is a symbolic link to somewhere outside the register is not read."""
-    path = register.root / rel
-    if not path.resolve().is_relative_to(register.root.resolve()):
-        message = "symbolic link to a file outside the register; not read"
-        register.problems.append(Problem(rel, 1, file_subject(rel), message))
-        return None
-    parsed = read_file(path)
-    if parsed.text is not None:
-        register.texts[rel] = parsed.text
-    if parsed.digest is not None:
-        register.digests[rel] = parsed.digest
-    subject = file_subject(rel, parsed.data)
-    register.problems.extend(Problem(rel, p.line, subject, p.message) for p in parsed.problems)
-    if parsed.data is None:
-        return None
+def _read(register: Register, files: Files, rel: str) -> Parsed | None:
+    """Parse one file into the register (its text, digest and problems); None when it holds no
+    usable data."""
+    parsed, text, digest = _parse(files, rel, register.problems)
+    if text is not None:
+        register.texts[rel] = text
+        if may_hold_secret(text):
+            register.flagged.add(rel)
+    if digest is not None:
+        register.digests[rel] = digest
     return parsed
+
+
+def _parse(
+    files: Files, rel: str, problems: list[Problem]
+) -> tuple[Parsed | None, str | None, str | None]:
+    """Parse one file, adding its problems to ``problems``: the parsed file (None when it holds
+    no usable data), its text and its digest."""
+    parsed = files.read(rel)
+    if isinstance(parsed, str):
+        problems.append(Problem(rel, 1, file_subject(rel), parsed))
+        return None, None, None
+    subject = file_subject(rel, parsed.data)
+    problems.extend(Problem(rel, p.line, subject, p.message) for p in parsed.problems)
+    return (parsed if parsed.data is not None else None), parsed.text, parsed.digest
 
 
 def file_subject(rel: str, data: Any = None) -> str:
@@ -456,13 +581,13 @@ def _load_people(register: Register, parsed: Parsed) -> None:
             continue
         last = data.item_lines[index + 1] - 1 if index + 1 < len(data) else float("inf")
         refused = _refused(parsed, data.item_lines[index], last)
-        record = _record(register, "person", PEOPLE_FILE, item, Person, "people", refused)
+        record = _record(register.problems, "person", PEOPLE_FILE, item, Person, "people", refused)
         if record is not None:
             register.people.append(record)
 
 
 def _record(
-    register: Register,
+    problems: list[Problem],
     kind: str,
     rel: str,
     data: Any,
@@ -470,13 +595,13 @@ def _record(
     fallback: str,
     refused: frozenset[int] = frozenset(),
 ) -> Record[B | None] | None:
-    """Validate ``data`` against ``model``; problems go to the register, the record is kept.
+    """Validate ``data`` against ``model``; problems go to ``problems``, the record is kept.
     ``refused``: lines where the loader already refused part of it (REG-001): the record has no
     valid model, and the model's complaints about the values on those lines (a refused value
     reads as empty) are not repeated."""
     if not isinstance(data, LDict):
         what = "a list" if isinstance(data, LList) else "a single value"
-        register.problems.append(
+        problems.append(
             Problem(
                 rel, 1, fallback, f"the file holds {what}; a {kind} record is a mapping of keys"
             )
@@ -494,12 +619,12 @@ def _record(
             if problem is not None:
                 line = line_at(data, tuple(error["loc"]))
                 if line not in refused or error["type"] == "extra_forbidden":
-                    register.problems.append(Problem(rel, line, subject, problem))
+                    problems.append(Problem(rel, line, subject, problem))
     if refused:
         instance = None
     if instance is not None:
         for path, message in instance.problems():
-            register.problems.append(Problem(rel, line_at(data, path), subject, message))
+            problems.append(Problem(rel, line_at(data, path), subject, message))
     record: Record[B | None] = Record(kind, rel, data, instance, raw_id, subject)
     return record
 

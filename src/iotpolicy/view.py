@@ -14,7 +14,6 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from iotpolicy.grammar.secrets import may_hold_secret
 from iotpolicy.kinds import kind_of_folder
 from iotpolicy.models import Device, Person, Segment, Settings, Vendor
 from iotpolicy.models.enums import Role, Status
@@ -46,8 +45,7 @@ class Context:
     @cached_property
     def secret_files(self) -> frozenset[str]:
         """Files whose text may hold a credential (REG-004's and every output's fast path)."""
-        texts = self.register.texts
-        return frozenset(file for file, text in texts.items() if may_hold_secret(text))
+        return frozenset(self.register.flagged)
 
     @cached_property
     def settings(self) -> Settings:

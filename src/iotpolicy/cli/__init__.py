@@ -40,6 +40,7 @@ COMMAND_MODULES: dict[str, str] = {
     "review": "review",
     "record-communication": "review",
     "schema": "schema",
+    "trend": "trend",
     "export": "export",
     "import": "imports",
     "advisories": "advisories",

@@ -19,6 +19,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,9 @@ import typer
 from typer.core import TyperArgument, TyperGroup
 
 from iotpolicy import __version__
-from iotpolicy.errors import EXIT_USAGE, IotpolicyError
+from iotpolicy.errors import EXIT_USAGE, IotpolicyError, UsageError
 from iotpolicy.fsio import atomic_write_text
+from iotpolicy.gitlog import CommitAt, commit_at, first_parent_commits, last_commit_on
 from iotpolicy.grammar.dates import option_date
 from iotpolicy.wording import plural
 
@@ -285,6 +287,61 @@ RegisterOption = typer.Option(
     help="Register folder (default: first folder up from here with policy.yaml, or ./register).",
 )
 AsOfOption = date_option("--as-of", "Evaluate as of this date")
+AtOption = typer.Option(
+    None,
+    "--at",
+    metavar="REV",
+    help="Read the register as it was in this commit (hash, tag, branch) from git; --as-of "
+    "defaults to its committer date.",
+)
+AtDateOption = typer.Option(
+    None,
+    "--at-date",
+    metavar="DATE",
+    help="Read the register as it was in the last first-parent commit on or before DATE "
+    "(YYYY-MM-DD; committer date, UTC); --as-of defaults to that commit's date.",
+)
+
+
+def pick_commit(root: Path, at: str | None, at_date: str | None) -> CommitAt | None:
+    """The commit ``--at`` or ``--at-date`` names (None without either); a usage error (exit
+    2, one line) for both, or for a revision or date without a commit."""
+    if at is not None and at_date is not None:
+        raise UsageError("give --at or --at-date, not both")
+    if at is not None:
+        if not at.strip():
+            raise UsageError("--at needs a revision (a commit hash, tag or branch)")
+        return commit_at(root, at)
+    if at_date is not None:
+        commits, shallow = first_parent_commits(root)
+        return last_commit_on(commits, option_date("--at-date", at_date), shallow)
+    return None
+
+
+class Every(StrEnum):
+    """The periods of a trend (``trend``, ``report trend``)."""
+
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+EveryOption = typer.Option(Every.MONTH, "--every", help="Period of the trend's points.")
+
+
+def trend_span(start: str | None, end: str | None, every: Every, last: date) -> tuple[date, date]:
+    """The first and last day of a trend: ``--from`` (default twelve months before ``--to``)
+    and ``--to`` (default ``last``); a usage error when ``--from`` is after ``--to``."""
+    from iotpolicy.trend import default_start
+
+    last = parse_as_of(end, "--to") if end is not None else last
+    first = parse_as_of(start, "--from") if start else default_start(last, every.value)
+    if first > last:
+        with user_errors():
+            raise UsageError(f"--from {first.isoformat()} is after --to {last.isoformat()}")
+    return first, last
+
+
 CommitWrittenOption = typer.Option(False, "--commit", help="Commit the written files with git.")
 """``--commit`` of the commands that write several files (imports, advisories)."""
 

@@ -38,6 +38,7 @@ from iotpolicy.register import Register
 from iotpolicy.reports.coverage import coverage
 from iotpolicy.reports.markdown import Safe
 from iotpolicy.rules import RULES, Rule
+from iotpolicy.trend import Events, Mover, Point, Trend
 from iotpolicy.view import Context
 
 MAX_SUBJECTS = 10
@@ -64,6 +65,12 @@ class ReportInput:
     """The register's history for the changes report (newest first); None outside git."""
     since: str | None = None
     """``--since`` as given, for the changes report."""
+    trend: Trend | None = None
+    """The register's trend from git, for the trend report; None without one (see
+    ``trend_note``)."""
+    trend_note: str | None = None
+    """Why there is no trend in a git repository (no commit holding the register in the
+    period, a shallow clone)."""
 
     @cached_property
     def ctx(self) -> Context:
@@ -1006,6 +1013,90 @@ def _change_row(entry: HistoryEntry, record: RecordChange) -> ChangeRow:
     )
 
 
+# --- trend --------------------------------------------------------------------------------------
+
+MAX_EVENT_IDS = 10
+"""Ids named per kind of event and period in the trend report (the count says how many more)."""
+EVENT_KINDS = (
+    ("revisions", "Revisions approved"),
+    ("advisories", "Advisories received"),
+    ("incidents", "Incidents recorded"),
+    ("devices_added", "Devices added"),
+    ("devices_retired", "Devices retired"),
+)
+"""The events of a period (:class:`~iotpolicy.trend.Events` fields) and their headings."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrendView:
+    """A trend as the trend report and the review pack draw it: the points, and the chart's
+    axis and series as Mermaid text (dates and numbers only)."""
+
+    points: tuple[Point, ...]
+    x_axis: Safe
+    """The period ends, quoted: ``["2026-01-31", ...]``."""
+    errors: Safe
+    """Open errors per point: ``[3, 2, ...]``."""
+    warnings: Safe
+    top: int
+    """The y axis' maximum: the largest count (at least 1)."""
+    repeated: bool
+    """True when some period had no commit of its own."""
+
+
+def trend_view(trend: Trend) -> TrendView:
+    """What the trend partial draws of ``trend``."""
+    points = trend.points
+    errors = [p.errors for p in points]
+    warnings = [p.warnings for p in points]
+    return TrendView(
+        points=points,
+        x_axis=Safe("[" + ", ".join(f'"{p.end.isoformat()}"' for p in points) + "]"),
+        errors=Safe(f"[{', '.join(map(str, errors))}]"),
+        warnings=Safe(f"[{', '.join(map(str, warnings))}]"),
+        top=max([1, *errors, *warnings]),
+        repeated=any(p.repeated for p in points),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One kind of event in one period."""
+
+    end: dt.date
+    kind: str
+    ids: tuple[str, ...]
+    """The first :data:`MAX_EVENT_IDS` ids (revision numbers for revisions)."""
+    more: int
+
+
+def event_rows(events: Events, end: dt.date) -> list[EventRow]:
+    """The events of the period ending on ``end``, in :data:`EVENT_KINDS` order."""
+    rows = []
+    for key, title in EVENT_KINDS:
+        ids: tuple[str, ...] = getattr(events, key)
+        if ids:
+            rows.append(EventRow(end, title, ids[:MAX_EVENT_IDS], len(ids) - MAX_EVENT_IDS))
+    return rows
+
+
+def trend(data: ReportInput) -> dict[str, Any]:
+    """Compliance over time from git: the chart of open errors and warnings, the points, the
+    notable events of each period and the rules that moved most."""
+    found = data.trend
+    movers: list[Mover] = found.movers()[:MAX_SUBJECTS] if found else []
+    return {
+        "in_repository": data.state.in_repository,
+        "note": data.trend_note,
+        "trend": found,
+        "trend_view": trend_view(found) if found else None,
+        "events": [row for p in found.points for row in event_rows(p.events, p.end)]
+        if found
+        else [],
+        "movers": movers,
+    }
+
+
 # --- site ---------------------------------------------------------------------------------------
 
 
@@ -1153,6 +1244,13 @@ REPORTS: dict[str, Report] = {
             "The audit trail from git: for each record, the commits that changed it and the "
             "fields that changed.",
             changes,
+        ),
+        Report(
+            "trend",
+            "Compliance over time",
+            "Open errors and warnings at the end of each period, read from git (a chart and a "
+            "table), and the notable events of each period.",
+            trend,
         ),
         Report(
             "site",

@@ -7,8 +7,8 @@ from typing import Any
 
 from iotpolicy.register import load_register
 from iotpolicy.reports.templating import render_report
-from iotpolicy.reports.views import ReportInput, common
-from iotpolicy.review.pack import Pack, Question
+from iotpolicy.reports.views import ReportInput, common, trend_view
+from iotpolicy.review.pack import Pack, Question, approved_on
 
 TEMPLATE = "review.md.j2"
 """The review pack's and review record's template (a register may override it)."""
@@ -32,6 +32,8 @@ def render(pack: Pack, *, record: bool = False) -> str:
         "open_errors": pack.open_errors,
         "candidates": pack.open_candidates,
         "summary": pack.summary,
+        "trend_view": trend_view(pack.trend) if pack.trend else None,
+        "approved_on": approved_on(pack.revision),
     }
     folder = pack.root / "templates"
     return render_report(TEMPLATE, context, folder if folder.is_dir() else None)

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from iotpolicy import __version__
 from iotpolicy.engine import context, evaluate, select_rules
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding, Severity, Summary
 from iotpolicy.fsio import LOCK_FILE
 from iotpolicy.gitlog import (
+    GitError,
     RegisterState,
     read_blobs,
     read_log,
@@ -33,6 +35,7 @@ from iotpolicy.models.enums import Trigger as TriggerKind
 from iotpolicy.register import Register, load_register
 from iotpolicy.reports import OUTPUT_FOLDER
 from iotpolicy.rules.base import norm
+from iotpolicy.trend import Trend, compute_trend
 from iotpolicy.view import Context
 from iotpolicy.yamlio.load import decode, parse_text
 
@@ -118,6 +121,10 @@ class Pack:
     proposed_major: str
     proposed_trigger: str
     uncommitted: tuple[str, ...] = ()
+    trend: Trend | None = None
+    """Compliance each month since the revision in force was approved (git only)."""
+    trend_note: str | None = None
+    """Why there is no trend (``--no-git``, no commit in the period, a shallow clone)."""
     people: tuple[str, ...] = ()
     """Ids of the people in people.yaml (who can be a reviewer)."""
     questions: tuple[Question, ...] = QUESTIONS
@@ -245,6 +252,10 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
             for rel in uncommitted_files(root, ignore=(LOCK_FILE, OUTPUT_FOLDER))
             if kind_of_file(rel) is not None
         )
+    trend: Trend | None = None
+    trend_note: str | None = "No trend: not read from git (--no-git)."
+    if not no_git:
+        trend, trend_note = _trend(root, approved_on(revision), as_of)
     _add_exception_windows(ctx, revision.date, changes)
     changes["device_types"] = _new_types(ctx, revision.date, changes, git=not no_git)
     in_use = sorted(
@@ -273,8 +284,24 @@ def build_pack(root: Path, as_of: date, *, no_git: bool = False) -> Pack:
         proposed_major=revision.number if pending else major,
         proposed_trigger=_proposed_trigger(triggers, pending),
         uncommitted=uncommitted,
+        trend=trend,
+        trend_note=trend_note,
         people=tuple(sorted(ctx.people)),
     )
+
+
+def approved_on(revision: Revision) -> date:
+    """The day ``revision`` was approved (its last approval), or its own date without one."""
+    days = [a.date for a in revision.approvals or () if a.date is not None]
+    return max(days, default=revision.date)
+
+
+def _trend(root: Path, since: date, as_of: date) -> tuple[Trend | None, str | None]:
+    """The monthly trend from ``since`` to ``as_of``, or one line saying why there is none."""
+    try:
+        return compute_trend(root, str(root), min(since, as_of), as_of, "month", __version__), None
+    except GitError as exc:
+        return None, f"No trend: {exc}."
 
 
 _TRIGGER_OF = {"9.2.2": "new-device-type", "9.2.3": "advisory", "9.2.4": "incident"}

@@ -173,9 +173,26 @@ def read_file(path: Path) -> Parsed:
     try:
         raw = read_bounded(path, MAX_FILE_BYTES)
     except InputRefused as exc:
-        return Parsed(None, (YamlProblem(1, f"file is {exc}"),), None)
+        return refused_file(exc)
     except OSError as exc:
-        return Parsed(None, (YamlProblem(1, f"cannot read file: {exc.strerror}"),), None)
+        return unreadable_file(exc.strerror or type(exc).__name__)
+    return parse_bytes(raw)
+
+
+def unreadable_file(reason: str) -> Parsed:
+    """A file that could not be read (``reason``: the system's words, ``No such file or
+    directory``)."""
+    return Parsed(None, (YamlProblem(1, f"cannot read file: {reason}"),), None)
+
+
+def refused_file(exc: InputRefused) -> Parsed:
+    """A file not read because of its size or kind (see :mod:`iotpolicy.inputs`)."""
+    return Parsed(None, (YamlProblem(1, f"file is {exc}"),), None)
+
+
+def parse_bytes(raw: bytes) -> Parsed:
+    """Parse the bytes of one register file (as read from disk or from a git blob), with their
+    content hash; never raises for bad content."""
     digest = content_digest(raw)
     text, problem = decode(raw)
     if text is None:

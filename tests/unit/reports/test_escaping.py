@@ -141,7 +141,7 @@ def mermaid_block(text: str) -> list[str]:
 
 def test_every_report_prints_the_hostile_value_escaped(reports: dict[str, str]) -> None:
     """The classification (every header) and the organisation carry it into every report."""
-    assert len(reports) == 9
+    assert len(reports) == 10
     for name, text in reports.items():
         assert f"**Classification:** {ESCAPED}" in text, name
         assert "<script" not in text, name

@@ -75,7 +75,7 @@ def test_the_example_registers_reports_pass_markdownlint(
 ) -> None:
     out = report(cli, ROOT / "register", tmp_path / "reports")
     files = sorted(out.glob("*.md"))
-    assert len(files) == 9
+    assert len(files) == 10
     clean = markdownlint(*files, config=out / ".markdownlint.yaml")
     assert (clean.returncode, clean.stdout + clean.stderr) == (0, "")
     # With markdownlint's defaults alone, only what the shipped file relaxes is reported.
@@ -243,18 +243,23 @@ def test_one_site_draws_no_site_box(cli: Callable[..., Run], tmp_path: Path) -> 
 
 
 def test_the_network_pictures_parse_with_mermaid(cli: Callable[..., Run], tmp_path: Path) -> None:
-    """The example register's, a hostile register's (Mermaid syntax in names, flows to a target
-    that is no segment, forbidden flows) and the README's."""
+    """The example register's (and its trend chart), a hostile register's (Mermaid syntax in
+    names, flows to a target that is no segment, forbidden flows) and the README's (its network
+    picture and its trend chart)."""
     from tests.unit.reports.test_escaping import hostile_edits
 
-    example = report(cli, ROOT / "register", tmp_path / "example") / "network.md"
+    example = report(cli, ROOT / "register", tmp_path / "example")
     hostile_root = write_register(tmp_path / "hostile", edited_baseline(hostile_edits()))
     hostile = report(cli, hostile_root, tmp_path / "hostile-reports") / "network.md"
-    records = mermaid_parse(example, hostile, ROOT / "README.md")
-    assert [(Path(r["file"]).name, r["ok"]) for r in records] == [
-        ("network.md", True),
-        ("network.md", True),
-        ("README.md", True),
+    records = mermaid_parse(
+        example / "network.md", example / "trend.md", hostile, ROOT / "README.md"
+    )
+    assert [(Path(r["file"]).name, r["ok"], r["type"]) for r in records] == [
+        ("network.md", True, "flowchart-v2"),
+        ("trend.md", True, "xychart"),
+        ("network.md", True, "flowchart-v2"),
+        ("README.md", True, "flowchart-v2"),
+        ("README.md", True, "xychart"),
     ]
 
 

@@ -347,7 +347,7 @@ def test_the_secret_value_never_appears_in_any_report(
     assert run.exit_code == 0, run.stderr
     assert_no_leak(run.stdout + run.stderr)
     written = sorted(out.iterdir())
-    assert len(written) == 10  # nine reports and .markdownlint.yaml
+    assert len(written) == 11  # ten reports and .markdownlint.yaml
     for path in written:
         assert_no_leak(path.read_text(encoding="utf-8"))
 

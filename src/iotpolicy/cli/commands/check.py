@@ -11,12 +11,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from iotpolicy import __version__
 from iotpolicy.cache import CACHE_FOLDER, CheckCache
 from iotpolicy.cli.app import (
     AsOfOption,
+    AtDateOption,
+    AtOption,
     RegisterOption,
     app,
     parse_as_of,
+    pick_commit,
     progress_bar,
     register_label,
     use_colour,
@@ -30,6 +34,7 @@ from iotpolicy.errors import EXIT_FINDINGS, EXIT_OK
 from iotpolicy.findings import CheckResult
 from iotpolicy.formats import FORMATS, render
 from iotpolicy.gitlog import GitError, repository_root
+from iotpolicy.gittree import CommitLoader
 from iotpolicy.register import collector_paused, find_register, load_register
 
 if TYPE_CHECKING:
@@ -74,13 +79,16 @@ def check(
         "--no-cache",
         help=f"Read every file; neither use nor update {CACHE_FOLDER}/ (see README: Performance).",
     ),
+    at: str | None = AtOption,
+    at_date: str | None = AtDateOption,
 ) -> None:
     """Validate the register and evaluate every rule of the policy's control catalogue.
 
     Without --format, under GitHub Actions (GITHUB_ACTIONS=true) the text report is followed on
     standard output by one workflow-command annotation per finding. With annotations (that, or
     --format github) and GITHUB_STEP_SUMMARY set, a Markdown job summary of every finding is
-    appended to that file.
+    appended to that file. With --at or --at-date the register is read from git (the working
+    tree, the index and the cache are left alone) and the JSON document names the commit.
     """
     day = parse_as_of(as_of)
     annotate = fmt is None and os.environ.get("GITHUB_ACTIONS") == "true"
@@ -88,16 +96,24 @@ def check(
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
-        cache = None if no_cache else CheckCache(root, day)
+        commit = pick_commit(root, at, at_date)
+        if commit is not None and as_of is None:
+            day = commit.day
+        cache = None if no_cache or commit is not None else CheckCache(root, day)
         show = wants_progress(progress, name != "text", sys.stderr)
         with collector_paused():
             with progress_bar(show, forced=progress is True) as tick:
-                loaded = load_register(root, cache, tick)
+                if commit is None:
+                    loaded = load_register(root, cache, tick)
+                else:
+                    loaded = CommitLoader(root).load_one(commit.commit, tick)
             label = register_label(register, root)
             prior = cache.findings if cache is not None else ()
             result = evaluate(loaded, day, rules, label, subjects=name == "junit", prior=prior)
             if cache is not None and not rule:
                 cache.save(loaded, list(result.findings))
+        if commit is not None:
+            result = replace(result, at=commit.commit, tool=__version__)
         if annotate or FORMATS[name].repository_paths:
             result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
