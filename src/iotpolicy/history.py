@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.fsio import in_register
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.grammar.dates import option_date
 from iotpolicy.grammar.names import nearest
@@ -209,7 +210,7 @@ def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) ->
 def _people_now(root: Path) -> set[str]:
     """The ids of the people in the register's people.yaml as it is now."""
     try:
-        text = decode(read_bounded(root / PEOPLE_FILE, MAX_FILE_BYTES))[0]
+        text = decode(read_bounded(in_register(root, PEOPLE_FILE), MAX_FILE_BYTES))[0]
     except (OSError, InputRefused):
         return set()
     data = parse_text(text).data if text is not None else None

@@ -21,6 +21,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
+from iotpolicy.fsio import OutsideRegister, in_register
 from iotpolicy.grammar.secrets import is_empty_value, is_secret_key
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.models import Person, Policy
@@ -399,9 +400,12 @@ def _record_files(register: Register, folder: str) -> list[tuple[str, os.DirEntr
 def _read(register: Register, rel: str) -> Parsed | None:
     """Parse one file, recording its problems; None when it holds no usable data. A file (or a
     folder) that is a symbolic link to somewhere outside the register is not read."""
-    path = register.root / rel
-    if not path.resolve().is_relative_to(register.root.resolve()):
+    try:
+        path = in_register(register.root, rel)
+    except OutsideRegister as exc:
         message = "symbolic link to a file outside the register; not read"
+        if exc.link != rel:
+            message = f"{exc.link} is a symbolic link to a folder outside the register; not read"
         register.problems.append(Problem(rel, 1, file_subject(rel), message))
         return None
     parsed = read_file(path)

@@ -226,6 +226,11 @@ PROGRESS_THRESHOLD = 3000
 """Device files above which ``check`` shows a progress bar by itself (on a terminal, not in CI)."""
 
 
+def in_ci() -> bool:
+    """True under a CI service (``CI`` set, as GitHub Actions, GitLab CI and others set it)."""
+    return bool(os.environ.get("CI"))
+
+
 def wants_progress(choice: bool | None, machine_format: bool, stream: object) -> bool:
     """Whether to show a progress bar on ``stream`` (stderr): ``--progress``/``--no-progress``
     decide on a terminal; by default only for text output, and never in CI (``CI`` set) or
@@ -236,7 +241,7 @@ def wants_progress(choice: bool | None, machine_format: bool, stream: object) ->
         return False
     if choice is not None:
         return choice
-    return not machine_format and not os.environ.get("CI")
+    return not machine_format and not in_ci()
 
 
 @contextlib.contextmanager

@@ -33,5 +33,4 @@ def render(pack: Pack, *, record: bool = False) -> str:
         "candidates": pack.open_candidates,
         "summary": pack.summary,
     }
-    folder = pack.root / "templates"
-    return render_report(TEMPLATE, context, folder if folder.is_dir() else None)
+    return render_report(TEMPLATE, context, pack.root)

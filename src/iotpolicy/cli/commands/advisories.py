@@ -58,6 +58,7 @@ from iotpolicy.fetch import (
     Options as FetchOptions,
 )
 from iotpolicy.fetch.verify import PUBLIC_TLP
+from iotpolicy.fsio import in_register
 from iotpolicy.grammar.names import slugify
 from iotpolicy.importers.advisories import (
     Reports,
@@ -515,7 +516,7 @@ def advisories_fetch(
             )
             return
         state = feed_state(valid_models(loaded, "advisory"))
-        etags = EtagStore(root / CACHE_FOLDER / FETCH_CACHE)
+        etags = EtagStore(in_register(root, f"{CACHE_FOLDER}/{FETCH_CACHE}"))
         options = FetchOptions(
             default_since=today - timedelta(days=365),
             since=since_date,

@@ -16,6 +16,7 @@ from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
+    in_ci,
     parse_as_of,
     progress_bar,
     register_label,
@@ -69,10 +70,12 @@ def check(
         "terminal, never in CI).",
         show_default=False,
     ),
-    no_cache: bool = typer.Option(
-        False,
-        "--no-cache",
-        help=f"Read every file; neither use nor update {CACHE_FOLDER}/ (see README: Performance).",
+    use_cache: bool | None = typer.Option(
+        None,
+        "--cache/--no-cache",
+        help=f"Use and update {CACHE_FOLDER}/, or read every file and neither use nor update "
+        "it (default: the cache, but not in CI, when CI is set; see README: Performance).",
+        show_default=False,
     ),
 ) -> None:
     """Validate the register and evaluate every rule of the policy's control catalogue.
@@ -88,7 +91,8 @@ def check(
     with user_errors():
         rules = select_rules(rule)
         root = find_register(register)
-        cache = None if no_cache else CheckCache(root, day)
+        wanted = use_cache if use_cache is not None else not in_ci()
+        cache = CheckCache(root, day) if wanted else None
         show = wants_progress(progress, name != "text", sys.stderr)
         with collector_paused():
             with progress_bar(show, forced=progress is True) as tick:
