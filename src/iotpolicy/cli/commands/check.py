@@ -16,6 +16,7 @@ from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
+    echo,
     in_ci,
     parse_as_of,
     progress_bar,
@@ -105,9 +106,9 @@ def check(
         if annotate or FORMATS[name].repository_paths:
             result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
-        write_output(render(name, result, colour), output)
+        write_output(render(name, result, colour), output, commands=name == "github")
         if annotate:
-            write_output(render("github", result), None)
+            write_output(render("github", result), None, commands=True)
         if annotate or name == "github":
             append_job_summary(result)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)
@@ -131,7 +132,7 @@ def append_job_summary(result: CheckResult) -> None:
         with path.open("a", encoding="utf-8") as summary:
             summary.write(render_summary(result, url, used))
     except OSError as exc:
-        typer.echo(f"iotpolicy: job summary not written to {target}: {exc.strerror}", err=True)
+        echo(f"iotpolicy: job summary not written to {target}: {exc.strerror}", err=True)
 
 
 def repository_path(root: Path) -> str | None:

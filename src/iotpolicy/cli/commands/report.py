@@ -11,6 +11,7 @@ from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
+    echo,
     parse_as_of,
     register_label,
     user_errors,
@@ -71,7 +72,7 @@ def report(
     with user_errors():
         root = find_register(register)
         for name in unknown_overrides(root):
-            typer.echo(f"iotpolicy: {name} is not a report template; ignored", err=True)
+            echo(f"iotpolicy: {name} is not a report template; ignored", err=True)
         state = register_state(root, exclude=output_dir)
         history = None
         if state.in_repository and (not kinds or "changes" in kinds):
@@ -83,7 +84,7 @@ def report(
             rendered = render_reports(data, kinds or [])  # all in memory first: all or nothing
         for name, text in rendered.items():
             atomic_write_text(output_dir / name, text)
-            typer.echo((output_dir / name).as_posix())
+            echo((output_dir / name).as_posix())
 
 
 @app.command()
@@ -106,8 +107,6 @@ def history(
             raise UsageError("--since needs a date (YYYY-MM-DD) or a revision")
         entries = read_history(root, record, parse_since(since) if since else None)
         if fmt is HistoryFormat.JSON:
-            typer.echo(
-                format_json(entries, register_label(register, root), record, since), nl=False
-            )
+            echo(format_json(entries, register_label(register, root), record, since), nl=False)
         else:
-            typer.echo(format_text(entries, record), nl=False)
+            echo(format_text(entries, record), nl=False)

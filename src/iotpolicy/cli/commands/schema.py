@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.cli.app import RegisterOption, app, user_errors, write_output
+from iotpolicy.cli.app import RegisterOption, app, echo, user_errors, write_output
 from iotpolicy.fsio import atomic_write_many, in_register
 from iotpolicy.register import SCHEMA_FOLDER, find_register
 from iotpolicy.schemas import all_schemas, dump, schema_texts, write_schemas
@@ -47,4 +47,4 @@ def schema_command(
             files = [(in_register(root, f"{SCHEMA_FOLDER}/{name}"), texts[name]) for name in texts]
             atomic_write_many(files)
             written = len(files)
-    typer.echo(f"wrote {written} schemas to {target.as_posix()}")
+    echo(f"wrote {written} schemas to {target.as_posix()}")
