@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from iotpolicy.grammar.escaping import terminal
+from iotpolicy.grammar.escaping import one_line, terminal
 from iotpolicy.grammar.secrets import shown
 from iotpolicy.importers.reconcile import (
     DISCREPANCY_CONTROLS,
@@ -55,7 +55,7 @@ def _text(result: Reconciliation) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    return one_line(text or "").replace("|", "\\|")
 
 
 def _markdown(result: Reconciliation) -> str:
