@@ -40,7 +40,7 @@ PAYLOADS = [
     f"vpn\n{INJECTED}",
     f"vpn\r\n{MASK}",
     f"vpn\u2028{INJECTED}",
-    f"x\n  ##[error]legacy",
+    "x\n  ##[error]legacy",
     *(f"{'word ' * n}{INJECTED}" for n in range(0, 40, 3)),  # wherever the table wraps
 ]
 
@@ -105,9 +105,7 @@ def test_reconcile_prints_no_command_from_a_hostname(cli: Cli, tmp_path: Path) -
 
 def test_advisories_list_and_editing_commands_print_no_command(cli: Cli, tmp_path: Path) -> None:
     root = write_register(tmp_path / "register", edited_baseline({}))
-    run = cli(
-        "add-vendor", "--register", str(root), "--id", "moxa", "--name", f"Moxa\n{INJECTED}"
-    )
+    run = cli("add-vendor", "--register", str(root), "--id", "moxa", "--name", f"Moxa\n{INJECTED}")
     assert commands(everything(run)) == []
     csaf = tmp_path / "advisory.json"
     document = json.loads(
