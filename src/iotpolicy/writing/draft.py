@@ -24,6 +24,7 @@ from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import TriageStatus
 from iotpolicy.register import (
     Register,
+    collector_paused,
     line_at,
     load_register,
     with_files,
@@ -128,7 +129,7 @@ def write_drafts(
     ``known_only``: a dry run before the prompts, on the values known so far, refusing only on
     the problems no answer can remove (see :func:`_problems`)."""
     dry_run = dry_run or known_only
-    with register_lock(root):
+    with register_lock(root), collector_paused():  # an import's drafts all stay alive
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
         if not drafts:
