@@ -38,19 +38,19 @@ def write_csv(path: Path, rows: int) -> None:
             mine = [t for t in TYPES if t[1] == category]
             kind, _, vendor, model = mine[n // 20 % len(mine)]
             ip = f"10.{index}.{host // 256}.{host % 256}"
-            mac = f"02:00:{(n >> 24) & 255:02x}:{(n >> 16) & 255:02x}:{(n >> 8) & 255:02x}:{n & 255:02x}"
+            mac = "02:00:" + ":".join(f"{(n >> shift) & 255:02x}" for shift in (24, 16, 8, 0))
+            where = ["main-plant", f"{category}-{index:02d}", "planned", category, kind, "ops-1"]
             writer.writerow(
-                [f"new-{n:06d}", f"New {kind} {n}", vendor, model, f"SN{n:08d}", ip, mac]
-                + ["main-plant", f"{category}-{index:02d}", "planned", category, kind, "ops-1"]
+                [f"new-{n:06d}", f"New {kind} {n}", vendor, model, f"SN{n:08d}", ip, mac, *where]
             )
 
 
 def time_import(register: Path, sheet: Path) -> float:
     """Seconds of one ``import devices --dry-run`` in a fresh process."""
+    rest = ("--register", str(register))
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "iotpolicy", "import", "devices", str(sheet), "--dry-run"]
-        + ["--register", str(register)],
+        [sys.executable, "-m", "iotpolicy", "import", "devices", str(sheet), "--dry-run", *rest],
         capture_output=True,
         text=True,
         check=False,
