@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,21 @@ class Run:
     @property
     def json(self) -> Any:
         return json.loads(self.stdout)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def user_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The user's cache folder (the check cache's key) is a fresh one for the test session."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
+
+
+@pytest.fixture
+def outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run as on a workstation: ``CI`` unset, so ``check`` uses its cache by default."""
+    monkeypatch.delenv("CI", raising=False)
 
 
 @pytest.fixture

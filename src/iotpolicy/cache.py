@@ -8,21 +8,30 @@ incidents) and the code of iotpolicy itself. All of that makes up the cache's ke
 changes, every entry is dropped and the check runs cold.
 
 A device file is taken from the cache when its content hash matches. To skip even reading it,
-the size, modification time and inode recorded with the entry must match as well, git-style;
-files modified within two seconds of the cache's writing are always read again (an edit in the
-same clock tick would not change the modification time).
+the size, modification time, change time and inode recorded with the entry must match as well,
+git-style (the change time cannot be set back, so ``touch -r`` after an edit of the same size is
+seen); files modified within two seconds of the cache's writing are always read again (an edit
+in the same clock tick would not change the modification time).
 
-The cache lives in ``<register>/.iotpolicy-cache/check.json`` (git-ignored): one line with the
-BLAKE2b hash of the rest, then JSON. A file that is corrupt, truncated, of another format or
-written by other code is never trusted: it is ignored and rewritten.
+The cache is only ever an optimisation, never a source of findings someone else wrote: it lives
+in ``<register>/.iotpolicy-cache/check.json`` (git-ignored, reached through
+:func:`~iotpolicy.fsio.in_register`, so never through a link out of the register): one line
+with an HMAC of the rest keyed by this user's secret (:func:`user_key`, in the user's own cache
+folder, never in the register), then JSON. A cache file that is corrupt, truncated, larger than
+:data:`MAX_BYTES`, of another format, written by other code, by another user or on another
+machine (its HMAC does not match), or tracked by git (committed to the repository) is never
+trusted: it is ignored, and rewritten unless git tracks it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,15 +40,71 @@ from typing import Any
 
 import iotpolicy
 from iotpolicy.findings import Finding, Severity
-from iotpolicy.fsio import atomic_write_text, content_digest
+from iotpolicy.fsio import atomic_write_text, content_digest, in_register
+from iotpolicy.gitlog import GitError, is_tracked
+from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.register import DeviceFacts, Register, Reused
 from iotpolicy.rules import RULES
+from iotpolicy.yamlio.load import MAX_FILE_BYTES
 
 CACHE_FOLDER = ".iotpolicy-cache"
 CACHE_FILE = "check.json"
-FORMAT = 4
+FORMAT = 5
 RACY_NS = 2_000_000_000
 """Files modified this close to the cache's writing keep no stamp: read again next time."""
+MAX_BYTES = 256 * 1024 * 1024
+"""A cache file larger than this is ignored unread (100,000 devices take about 40 MiB)."""
+KEY_FILE = "check-cache.key"
+"""This user's secret for the cache's HMAC, in :func:`user_cache_folder`."""
+_KEY_BYTES = 32
+
+
+def user_cache_folder() -> Path:
+    """The user's own cache folder for iotpolicy: ``$XDG_CACHE_HOME/iotpolicy`` (default
+    ``~/.cache/iotpolicy``; ``%LOCALAPPDATA%\\iotpolicy`` on Windows)."""
+    base = os.environ.get("XDG_CACHE_HOME") or (
+        os.environ.get("LOCALAPPDATA") if os.name == "nt" else None
+    )
+    return Path(base or Path.home() / ".cache") / "iotpolicy"
+
+
+def _owned(info: os.stat_result) -> bool:
+    """True when ``info`` is of a regular file of this user (any owner where there are no
+    user ids)."""
+    getuid = getattr(os, "getuid", None)
+    return stat.S_ISREG(info.st_mode) and (getuid is None or info.st_uid == getuid())
+
+
+def user_key() -> bytes | None:
+    """This user's secret keying the cache's HMAC: :data:`_KEY_BYTES` random bytes in
+    :data:`KEY_FILE`, made on first use, readable by the user alone; None (no cache) when it
+    cannot be kept or is not the user's own private file. Nobody who can only change the register
+    can compute it, so nobody can vouch for forged findings."""
+    folder = user_cache_folder()
+    path = folder / KEY_FILE
+    try:
+        if not path.exists():
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = folder / f".{KEY_FILE}.{secrets.token_hex(8)}.tmp"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(_KEY_BYTES))
+                    os.fsync(handle.fileno())
+                with contextlib.suppress(FileExistsError):  # another check made it first
+                    os.link(tmp, path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        info = path.lstat()
+        if not _owned(info) or (os.name != "nt" and info.st_mode & 0o077):
+            return None
+        key = read_bounded(path, _KEY_BYTES)
+    except (OSError, InputRefused):
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def _code_fingerprint() -> str:
@@ -48,8 +113,8 @@ def _code_fingerprint() -> str:
     package = Path(iotpolicy.__file__).parent
     digest = hashlib.blake2b(iotpolicy.__version__.encode(), digest_size=16)
     for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        info = path.stat()
+        digest.update(f"{path.relative_to(package)}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -62,7 +127,8 @@ class CheckCache:
     key: str = ""
     _old: dict[str, list[Any]] = field(default_factory=dict)
     _new: dict[str, list[Any]] = field(default_factory=dict)
-    """Entries as in the file: [digest, stamp (size, mtime ns, inode) or None, facts, findings]."""
+    """Entries as in the file: [digest, stamp (size, mtime, ctime ns, inode) or None, facts,
+    findings]."""
     _fresh: dict[str, list[int]] = field(default_factory=dict)
     _restamped: bool = False
     findings: list[Finding] = field(default_factory=list)
@@ -70,12 +136,19 @@ class CheckCache:
     the cache: the engine's prior findings."""
     status: str = "none"
     """What the cache was worth: ``none`` (absent), ``ignored`` (corrupt, other code, other
-    context) or ``used``."""
+    context, another user's, tracked by git) or ``used``."""
+    path: Path = field(init=False)
+    """The cache file; OutsideRegister (on creation) when a link takes it out of the register."""
+    _secret: bytes | None = field(init=False)
+    _tracked: bool = field(default=False, init=False)
 
-    @property
-    def path(self) -> Path:
-        """The cache file."""
-        return self.root / CACHE_FOLDER / CACHE_FILE
+    def __post_init__(self) -> None:
+        self.path = in_register(self.root, f"{CACHE_FOLDER}/{CACHE_FILE}")
+        self._secret = user_key()
+
+    def _checksum(self, body: bytes) -> str:
+        assert self._secret is not None
+        return hmac.new(self._secret, body, hashlib.blake2b).hexdigest()
 
     def start(self, register: Register) -> None:
         """Called once every file but the devices is read: compute the key, load the entries."""
@@ -92,13 +165,23 @@ class CheckCache:
         """The entries of the cache file, or none when it cannot be trusted (each entry is
         checked again when it is used)."""
         try:
-            raw = self.path.read_bytes()
+            info = self.path.lstat()
         except OSError:
             return {}
         self.status = "ignored"
+        try:
+            self._tracked = is_tracked(self.path)
+        except GitError:  # git cannot tell: the HMAC still stands
+            self._tracked = False
+        if self._secret is None or self._tracked or not _owned(info):
+            return {}
+        try:
+            raw = read_bounded(self.path, MAX_BYTES)
+        except (OSError, InputRefused):
+            return {}
         checksum, _, body = raw.partition(b"\n")
         try:
-            if checksum.decode("ascii") != content_digest(body):
+            if not hmac.compare_digest(checksum.decode("ascii"), self._checksum(body)):
                 return {}
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError):
@@ -117,19 +200,19 @@ class CheckCache:
         if entry.is_symlink():  # read every time: the loader checks where it points
             return None
         try:
-            stat = entry.stat(follow_symlinks=False)
+            info = entry.stat(follow_symlinks=False)
         except OSError:
             return None
-        stamp = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+        stamp = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
         try:
             digest, old_stamp, stored_facts, stored_findings = self._old[rel]
             if old_stamp != stamp:
                 self._restamped = True
-                if content_digest(Path(entry.path).read_bytes()) != digest:
+                if content_digest(read_bounded(Path(entry.path), MAX_FILE_BYTES)) != digest:
                     raise ValueError("changed")
             facts = _facts_from_json(stored_facts, rel) if stored_facts is not None else None
             findings = [_finding_from_json(values, rel) for values in stored_findings]
-        except (KeyError, ValueError, TypeError, OSError):  # new, changed, or not an entry
+        except (KeyError, ValueError, TypeError, OSError, InputRefused):  # new, changed ...
             self._fresh[rel] = stamp
             return None
         self._new[rel] = [digest, stamp, stored_facts, stored_findings]
@@ -153,8 +236,8 @@ class CheckCache:
             if digest is not None and rel in per_file:  # None: nothing to vouch for
                 self._new[rel] = [digest, stamp, _facts_to_json(facts.get(rel)), per_file[rel]]
         unchanged = self._new.keys() == self._old.keys() and not self._restamped
-        if unchanged and self.status == "used":
-            return  # nothing changed: keep the file as it is
+        if self._secret is None or self._tracked or (unchanged and self.status == "used"):
+            return  # no key, a committed cache (never rewritten), or nothing changed
         racy = time.time_ns() - RACY_NS
         for entry in self._new.values():
             if entry[1] is not None and entry[1][1] >= racy:
@@ -164,12 +247,10 @@ class CheckCache:
             separators=(",", ":"),
         )
         with contextlib.suppress(OSError):
-            folder = self.path.parent
-            folder.mkdir(exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# iotpolicy's check cache: never committed\n*\n")
-            atomic_write_text(self.path, f"{content_digest(body.encode())}\n{body}")
+            ignore = in_register(self.root, f"{CACHE_FOLDER}/.gitignore")
+            if not ignore.exists():  # written whole or not at all (a full disk)
+                atomic_write_text(ignore, "# iotpolicy's check cache: never committed\n*\n")
+            atomic_write_text(self.path, f"{self._checksum(body.encode())}\n{body}")
 
 
 def _facts_to_json(facts: DeviceFacts | None) -> list[Any] | None:

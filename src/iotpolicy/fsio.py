@@ -1,7 +1,9 @@
-"""Writing files safely: atomic replacement, the register's write lock, content digests.
+"""Writing files safely: paths confined to the register, atomic replacement, the register's
+write lock, content digests.
 
+:func:`in_register` is the one way to a path inside the register (it refuses links out of it),
 :func:`atomic_write_text` replaces a file atomically and :func:`register_lock` serialises
-writers; neither knows anything of YAML.
+writers; none of them knows anything of YAML.
 """
 
 from __future__ import annotations
@@ -13,14 +15,54 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from iotpolicy.errors import RegisterLocked
+from iotpolicy.errors import RegisterLocked, UsageError
 
 LOCK_FILE = ".iotpolicy.lock"
 """The register's lock file (kept out of git by the register's .gitignore)."""
 LOCK_TIMEOUT = 60.0
 """Seconds a writer waits for another writer to finish before giving up."""
+
+
+class OutsideRegister(UsageError):
+    """A path inside the register that a symbolic link (the file, or a folder on the way) takes
+    outside it; the message names the link: ``templates: symbolic link to a folder outside the
+    register``."""
+
+    def __init__(self, link: str, folder: bool) -> None:
+        self.link = link
+        """The link, relative to the register (``/``-separated)."""
+        self.what = (
+            f"{link}: symbolic link to a {'folder' if folder else 'file'} outside the register"
+        )
+        """The message without what was done about it."""
+        super().__init__(f"{self.what}; nothing is read or written through it")
+
+
+def in_register(root: Path, rel: str) -> Path:
+    """The path of ``rel`` (relative to the register at ``root``, ``/``-separated) once it is
+    sure to stay inside the register: every part of it that exists and is a symbolic link must
+    resolve inside the resolved ``root`` (a loop counts as outside). Raises
+    :class:`OutsideRegister` naming the first link that leads out, and ValueError for an
+    absolute path or ``..``. Every file or folder of the register that the tool reads or writes
+    (records, templates, the cache, the lock, schemas, reviews) is reached through it; paths the
+    user names (``--output``, ``--output-dir``, ``init PATH``, input files) are not."""
+    parts = PurePosixPath(rel).parts
+    if not parts or rel.startswith("/") or any(part in (".", "..") for part in parts):
+        raise ValueError(f"not a path inside the register: {rel!r}")
+    base = root.resolve()
+    path = root
+    for depth, part in enumerate(parts, 1):
+        path = path / part
+        if path.is_symlink():
+            try:
+                inside = path.resolve(strict=False).is_relative_to(base)
+            except (OSError, RuntimeError):  # a loop of links
+                inside = False
+            if not inside:
+                raise OutsideRegister("/".join(parts[:depth]), depth < len(parts) or path.is_dir())
+    return path
 
 
 def content_digest(raw: bytes) -> str:
@@ -128,7 +170,7 @@ def register_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     (a rename gives the next writer a new, unlocked file). Raises RegisterLocked after
     ``timeout`` seconds (default :data:`LOCK_TIMEOUT`)."""
     timeout = LOCK_TIMEOUT if timeout is None else timeout
-    path = root / LOCK_FILE
+    path = in_register(root, LOCK_FILE)
     with path.open("a+b") as handle:
         deadline = time.monotonic() + timeout
         while not _try_lock(handle.fileno()):

@@ -362,6 +362,19 @@ def uncommitted_files(root: Path, ignore: Iterable[str] = ()) -> list[str]:
     return sorted(found)
 
 
+def is_tracked(path: Path) -> bool:
+    """True when git's index holds the file at ``path`` (it was committed or added); False
+    outside a repository."""
+    repo = _repository(path.parent)
+    if repo is None:
+        return False
+    try:
+        rel = path.resolve().relative_to(_top(repo)).as_posix()
+    except ValueError:
+        return False
+    return bool(_run(repo.git, "ls-files", "-z", "--", f":(literal){rel}"))
+
+
 def resolve_commit(root: Path, rev: str) -> str:
     """The full hash of the commit ``rev`` names (a hash, tag or branch); GitError when none."""
     repo = _history_repository(root)

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.fsio import in_register
 from iotpolicy.gitlog import SHORT_HASH, FileChange, LogCommit, read_blobs, read_log, resolve_commit
 from iotpolicy.grammar.dates import option_date
+from iotpolicy.grammar.escaping import terminal, visible_strings
 from iotpolicy.grammar.names import nearest
 from iotpolicy.grammar.secrets import REDACTED, is_secret_key, looks_secret, shown
 from iotpolicy.inputs import InputRefused, read_bounded
@@ -213,7 +215,7 @@ def _unknown_record(root: Path, record_id: str, commits: Sequence[LogCommit]) ->
 def _people_now(root: Path) -> set[str]:
     """The ids of the people in the register's people.yaml as it is now."""
     try:
-        text = decode(read_bounded(root / PEOPLE_FILE, MAX_FILE_BYTES))[0]
+        text = decode(read_bounded(in_register(root, PEOPLE_FILE), MAX_FILE_BYTES))[0]
     except (OSError, InputRefused):
         return set()
     data = parse_text(text).data if text is not None else None
@@ -439,18 +441,22 @@ def format_text(entries: Sequence[HistoryEntry], record_id: str | None = None) -
         what = f"the record '{record_id}'" if record_id else "the register"
         return f"No commit changed {what}.\n"
     lines: list[str] = []
-    for entry in entries:
-        lines.append(f"commit {entry.short}  {entry.date}  {entry.author}")
-        lines.append(f"    {entry.message}")
+    for entry in entries:  # git's and the register's text: each on its line, made visible
+        lines.append(f"commit {entry.short}  {entry.date}  {_line(entry.author)}")
+        lines.append(f"    {_line(entry.message)}")
         for record in entry.records:
             label = record.file if record.kind == "file" else f"{record.kind} {record.id}"
             where = "" if record.kind == "file" else f" ({record.file})"
-            lines.append(f"  {label}{where}: {record.action}")
-            lines.extend(f"    {change}" for change in record.fields)
+            lines.append(f"  {_line(label + where)}: {record.action}")
+            lines.extend(f"    {_line(str(change))}" for change in record.fields)
             if record.note:
-                lines.append(f"    ({record.note})")
+                lines.append(f"    ({_line(record.note)})")
         lines.append("")
     return "\n".join(lines)
+
+
+def _line(text: str) -> str:
+    return terminal(text, one_line=True)
 
 
 def format_json(
@@ -463,4 +469,5 @@ def format_json(
         "since": since,
         "commits": [entry.to_dict() for entry in entries],
     }
+    document = visible_strings(document)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

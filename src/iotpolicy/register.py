@@ -21,6 +21,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 from pydantic import ValidationError
 
 from iotpolicy.errors import RegisterNotFound
+from iotpolicy.fsio import OutsideRegister, in_register
 from iotpolicy.grammar.secrets import is_empty_value, is_secret_key, may_hold_secret
 from iotpolicy.kinds import KINDS, PEOPLE_FILE, POLICY_FILE, folder_kinds, kind_of_file
 from iotpolicy.models import Person, Policy
@@ -278,8 +279,11 @@ class Folder:
     def read(self, rel: str) -> Parsed | str:
         """The file parsed; a file (or a folder) that is a symbolic link to somewhere outside
         the register is not read."""
-        path = self.root / rel
-        if not path.resolve().is_relative_to(self.root.resolve()):
+        try:
+            path = in_register(self.root, rel)
+        except OutsideRegister as exc:
+            if exc.link != rel:
+                return f"{exc.link} is a symbolic link to a folder outside the register; not read"
             return OUTSIDE_LINK
         return read_file(path)
 

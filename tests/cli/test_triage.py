@@ -342,6 +342,7 @@ def test_trailing_order_numbers(name: str, model: str, parts: tuple[str, ...]) -
     assert split_part_numbers(name) == (model, parts)
 
 
+@pytest.mark.usefixtures("outside_ci")
 def test_a_warm_check_sees_a_decision_lapse(cli: CLI, make_register: Callable[..., Path]) -> None:
     """FW-003 compares the triage with every device's firmware, read or cached."""
     advisory = SIMILAR.replace(

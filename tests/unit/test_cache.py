@@ -23,6 +23,8 @@ from tests.support.baseline import AS_OF, baseline
 from tests.support.paths import REPO
 from tests.unit.rules.test_rule_cases import CASES
 
+pytestmark = pytest.mark.usefixtures("outside_ci")
+
 EXAMPLE = REPO / "register"
 BROKEN = "id: [unclosed\n"
 LONG_AGO = 1_600_000_000  # 2020-09-13: older than any cache, so the stat shortcut applies

@@ -31,6 +31,7 @@ from iotpolicy.errors import EXIT_USAGE, IotpolicyError, UsageError
 from iotpolicy.fsio import atomic_write_text
 from iotpolicy.gitlog import CommitAt, commit_at, first_parent_commits, last_commit_on
 from iotpolicy.grammar.dates import option_date
+from iotpolicy.grammar.escaping import no_commands, terminal
 from iotpolicy.wording import plural
 
 if TYPE_CHECKING:  # the write transaction is imported by the commands that write
@@ -194,12 +195,19 @@ def user_errors() -> Iterator[None]:
         yield
     except IotpolicyError as exc:
         for line in exc.details:
-            typer.echo(line, err=True)
-        typer.echo(f"iotpolicy: {exc}", err=True)
+            echo(line, err=True)
+        echo(f"iotpolicy: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
     except OSError as exc:
-        typer.echo(f"iotpolicy: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        echo(f"iotpolicy: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         raise typer.Exit(EXIT_USAGE) from None
+
+
+def echo(message: str, err: bool = False, nl: bool = True) -> None:
+    """Print ``message`` (on stderr with ``err``) as every command prints: through
+    :func:`~iotpolicy.grammar.escaping.terminal`, so no value from the register, a file name or
+    git can move the cursor or start a CI workflow command."""
+    typer.echo(terminal(message), err=err, nl=nl)
 
 
 def date_option(flag: str, what: str, default: str = "today") -> Any:
@@ -228,6 +236,11 @@ PROGRESS_THRESHOLD = 3000
 """Device files above which ``check`` shows a progress bar by itself (on a terminal, not in CI)."""
 
 
+def in_ci() -> bool:
+    """True under a CI service (``CI`` set, as GitHub Actions, GitLab CI and others set it)."""
+    return bool(os.environ.get("CI"))
+
+
 def wants_progress(choice: bool | None, machine_format: bool, stream: object) -> bool:
     """Whether to show a progress bar on ``stream`` (stderr): ``--progress``/``--no-progress``
     decide on a terminal; by default only for text output, and never in CI (``CI`` set) or
@@ -238,7 +251,7 @@ def wants_progress(choice: bool | None, machine_format: bool, stream: object) ->
         return False
     if choice is not None:
         return choice
-    return not machine_format and not os.environ.get("CI")
+    return not machine_format and not in_ci()
 
 
 @contextlib.contextmanager
@@ -350,13 +363,13 @@ def print_outcomes(outcomes: Sequence[Outcome], dry_run: bool = False) -> None:
     """After a write of several files: how many findings check has about them, and the commit."""
     findings = sum(len(o.findings) for o in outcomes)
     if findings and not dry_run:
-        typer.echo(
+        echo(
             f"iotpolicy check has {plural(findings, 'finding')} about the written records; "
             "run iotpolicy check for the details."
         )
     commits = {o.commit for o in outcomes if o.commit}
     for sha in sorted(commits):
-        typer.echo(f"Committed {sha}.")
+        echo(f"Committed {sha}.")
 
 
 def register_label(explicit: str | None, root: Path) -> str:
@@ -366,10 +379,12 @@ def register_label(explicit: str | None, root: Path) -> str:
     return os.path.relpath(root, Path.cwd()).replace(os.sep, "/")
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` atomically, or to stdout."""
+def write_output(text: str, output: Path | None, commands: bool = False) -> None:
+    """Write ``text`` to ``output`` atomically, or to stdout, where no line of it starts a CI
+    workflow command (:func:`~iotpolicy.grammar.escaping.no_commands`) unless it holds
+    ``commands`` on purpose (``--format github``)."""
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(text if commands else no_commands(text))
         sys.stdout.flush()
     else:
         atomic_write_text(output, text)

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from iotpolicy.cli.app import echo
 from iotpolicy.cli.completion import (
     complete_record_id,
     complete_rule_id,
@@ -140,7 +141,7 @@ def ask(label: str, hint: str = "", default: str | None = None) -> str:
 
 
 def tell(message: str) -> None:
-    typer.echo(message, err=True)
+    echo(message, err=True)
 
 
 Write = Callable[[Values, bool], Outcome]

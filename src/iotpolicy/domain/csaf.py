@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.grammar.escaping import visible_strings
 from iotpolicy.grammar.names import slugify
 from iotpolicy.grammar.vendor_ranges import RangeError, translate_range
 from iotpolicy.grammar.versions import Version
@@ -148,7 +149,8 @@ def parse_csaf(raw: bytes, source: str = "document") -> CsafAdvisory:
     if len(raw) > MAX_CSAF_BYTES:
         raise CsafError(f"{source}: larger than {MAX_CSAF_BYTES // (1024 * 1024)} MiB; not read")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        # Control characters made visible (``\x1b``) in every text, so none reaches the register.
+        data = visible_strings(json.loads(raw.decode("utf-8-sig")))
     except UnicodeDecodeError:
         raise CsafError(f"{source}: not a CSAF document (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iotpolicy.fsio import atomic_write_text
+from iotpolicy.inputs import InputRefused, read_bounded
 
 FORMAT = 1
+MAX_BYTES = 16 * 1024 * 1024
+"""A larger file is ignored unread (one entry per listing: a few hundred bytes each)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +39,10 @@ class EtagStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.entries: dict[str, Validator] = {}
-        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError, KeyError):
-            data = json.loads(path.read_text("utf-8"))
+        with contextlib.suppress(
+            OSError, ValueError, TypeError, AttributeError, KeyError, InputRefused
+        ):
+            data = json.loads(read_bounded(path, MAX_BYTES))
             if data.get("format") == FORMAT:
                 self.entries = {
                     str(url): Validator(v.get("etag"), v.get("last_modified"), str(v["since"]))

@@ -1,5 +1,7 @@
 """``--format text``: a rich table per file, then a summary line. Register text passes through
-:func:`iotpolicy.grammar.escaping.visible`, so no control character reaches the terminal."""
+:func:`iotpolicy.grammar.escaping.terminal` (one line each), so no control character reaches the
+terminal, and the table through :func:`~iotpolicy.grammar.escaping.no_commands`, so however it
+wraps, no line of it is a CI workflow command."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from iotpolicy.findings import CheckResult, Severity
-from iotpolicy.grammar.escaping import visible
+from iotpolicy.grammar.escaping import no_commands, terminal
 from iotpolicy.wording import plural
 
 WIDTH = 120
@@ -38,14 +40,14 @@ def console_text(renderables: list[RenderableType], width: int, colour: bool = F
     )
     for renderable in renderables:
         console.print(renderable)
-    return _TRAILING.sub(r"\1", buffer.getvalue())
+    return no_commands(_TRAILING.sub(r"\1", buffer.getvalue()))
 
 
 def render_text(result: CheckResult, colour: bool = False, width: int | None = None) -> str:
     """Findings grouped by file, each group a table, then the summary line."""
     shown: list[RenderableType] = []
     for file, group in groupby(result.findings, key=lambda f: f.file):
-        shown.append(Text(visible(file), style="bold underline"))
+        shown.append(Text(terminal(file, one_line=True), style="bold underline"))
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("line", justify="right", no_wrap=True)
         table.add_column("severity", no_wrap=True)
@@ -54,10 +56,8 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
         table.add_column("message", overflow="fold", ratio=1)
         for finding in group:
             if finding.suppressed_by:
-                severity = Text(
-                    f"{finding.severity.value} (suppressed by {visible(finding.suppressed_by)})",
-                    style="dim",
-                )
+                by = terminal(finding.suppressed_by, one_line=True)
+                severity = Text(f"{finding.severity.value} (suppressed by {by})", style="dim")
             else:
                 style = "bold red" if finding.severity is Severity.ERROR else "yellow"
                 severity = Text(finding.severity.value, style=style)
@@ -65,8 +65,8 @@ def render_text(result: CheckResult, colour: bool = False, width: int | None = N
                 str(finding.line),
                 severity,
                 finding.rule,
-                Text(visible(finding.subject)),
-                Text(visible(finding.message)),
+                Text(terminal(finding.subject, one_line=True)),
+                Text(terminal(finding.message, one_line=True)),
             )
         shown.append(table)
     shown.append(Text(summary_line(result), style="bold"))

@@ -43,6 +43,33 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+_COMMAND = re.compile(r"^([^\S\n]*)(::|##\[)", re.MULTILINE)
+"""A line that a CI runner would read as a workflow command: ``::`` (GitHub Actions), or the
+older ``##[``, after any white space (the runner trims it, Unicode spaces too)."""
+
+
+def terminal(text: str, one_line: bool = False) -> str:
+    """``text`` as printed to a terminal or a CI log: :func:`visible`, line breaks kept (with
+    ``one_line``, written as ``\\n``, so a value stays on its line), and no line starting with a
+    workflow command (:func:`no_commands`). Everything the CLI prints goes through it."""
+    text = visible(text)
+    if one_line:
+        text = text.replace("\n", "\\n")
+    return no_commands(text)
+
+
+def no_commands(text: str) -> str:
+    """``text`` with no line that starts, after white space, with a workflow command (``::``,
+    ``##[``): its first character is written ``\\x3a`` or ``\\x23``. Register text can then
+    never raise an annotation or mask a value in a CI log, however a table wraps it. For output
+    already made visible (it may carry the colours of a terminal)."""
+    return _COMMAND.sub(_defuse, text)
+
+
+def _defuse(match: re.Match[str]) -> str:
+    return f"{match.group(1)}\\x{ord(match.group(2)[0]):02x}{match.group(2)[1:]}"
+
+
 def one_line(text: str) -> str:
     """:func:`visible` text on one line: each run of white space (line breaks included) becomes
     one space, and the ends are trimmed."""

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.grammar.escaping import visible_strings
 from iotpolicy.models import Advisory
 from iotpolicy.models.advisory import KnownExploited
 
@@ -60,7 +61,7 @@ def parse_kev(raw: bytes, source: str = "catalog") -> Catalog:
     if len(raw) > MAX_KEV_BYTES:
         raise KevError(f"{source}: larger than {MAX_KEV_BYTES // (1024 * 1024)} MiB; not read")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        data = visible_strings(json.loads(raw.decode("utf-8-sig")))  # no control character
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise KevError(f"{source}: not CISA's KEV catalog (not JSON)") from None
     listed = data.get("vulnerabilities") if isinstance(data, dict) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from iotpolicy.grammar.escaping import one_line, terminal
 from iotpolicy.grammar.secrets import shown
 from iotpolicy.importers.reconcile import (
     DISCREPANCY_CONTROLS,
@@ -37,12 +38,12 @@ def _headline(result: Reconciliation) -> str:
 
 
 def _text(result: Reconciliation) -> str:
-    lines = [_headline(result)]
+    lines = [terminal(_headline(result), one_line=True)]
     for kind in Discrepancy:
         mine = [i for i in result.items if i.kind is kind]
         if mine:
             lines += ["", f"{DISCREPANCY_TITLES[kind]} ({kind.value}: {len(mine)})"]
-            lines += [f"  {item.message}" for item in mine]
+            lines += [f"  {terminal(item.message, one_line=True)}" for item in mine]
     total = len(result.items)
     lines += [
         "",
@@ -54,7 +55,7 @@ def _text(result: Reconciliation) -> str:
 
 
 def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
+    return one_line(text or "").replace("|", "\\|")
 
 
 def _markdown(result: Reconciliation) -> str:

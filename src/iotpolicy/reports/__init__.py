@@ -52,22 +52,17 @@ def render_reports(data: ReportInput, kinds: Sequence[str]) -> dict[str, str]:
     :data:`REPORTS` order) and of ``index.md`` linking them. A register's ``templates/`` overrides
     are used, sandboxed; a failure there raises TemplateRefused and nothing is returned."""
     chosen = [kind for name, kind in REPORTS.items() if not kinds or name in kinds]
-    folder = _override_folder(data)
+    root = data.register.root
     base = common(data)
     config = files("iotpolicy.templates").joinpath("markdownlint.yaml").read_text("utf-8")
     rendered: dict[str, str] = {LINT_CONFIG: config}
     for kind in chosen:
         context = {**base, **kind.build(data), "title": kind.title}
-        rendered[kind.file] = render_report(kind.template, context, folder)
+        rendered[kind.file] = render_report(kind.template, context, root)
     links = [ReportLink(kind.title, kind.file, kind.description) for kind in chosen]
     context = {**base, **index(data, links), "title": "Compliance reports"}
-    rendered[f"{INDEX}.md"] = render_report(f"{INDEX}.md.j2", context, folder)
+    rendered[f"{INDEX}.md"] = render_report(f"{INDEX}.md.j2", context, root)
     return rendered
-
-
-def _override_folder(data: ReportInput) -> Path | None:
-    folder = data.register.root / OVERRIDE_FOLDER
-    return folder if folder.is_dir() else None
 
 
 def unknown_overrides(root: Path) -> list[str]:
@@ -75,6 +70,6 @@ def unknown_overrides(root: Path) -> list[str]:
     known = {kind.template for kind in REPORTS.values()} | {f"{INDEX}.md.j2", "review.md.j2"}
     return [
         f"{OVERRIDE_FOLDER}/{name}"
-        for name in overrides(root / OVERRIDE_FOLDER)
+        for name in overrides(root)
         if name not in known and not name.startswith(PARTIALS)
     ]

@@ -11,6 +11,7 @@ produced. Both report environments escape every printed value (``finalize``, see
 from __future__ import annotations
 
 import functools
+import os
 import re
 import string
 import time
@@ -30,6 +31,7 @@ from jinja2.sandbox import MAX_RANGE, SandboxedEnvironment
 from jinja2.utils import _PassArg
 
 from iotpolicy.errors import RefusedError
+from iotpolicy.fsio import OutsideRegister, in_register
 from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.reports.markdown import contact, finalize, md, mermaid, mermaid_id
 from iotpolicy.wording import plural
@@ -115,12 +117,23 @@ def report_environment() -> jinja2.Environment:
     return env
 
 
-class RegisterLoader(jinja2.BaseLoader):
-    """Templates from a register's ``templates/`` folder: regular UTF-8 files inside it (no link
-    out of it, no ``..``), at most :data:`MAX_TEMPLATE_BYTES` each."""
+def override_folder(root: Path) -> Path | None:
+    """The ``templates/`` folder of the register at ``root``, None when it has none;
+    TemplateRefused when a symbolic link takes it out of the register."""
+    try:
+        folder = in_register(root, OVERRIDE_FOLDER)
+    except OutsideRegister as exc:
+        raise TemplateRefused(f"{exc.what}; not used") from None
+    return folder if folder.is_dir() else None
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+
+class RegisterLoader(jinja2.BaseLoader):
+    """Templates from the ``templates/`` folder of the register at ``root``: regular UTF-8 files
+    inside the register (no link out of it, no ``..``), at most :data:`MAX_TEMPLATE_BYTES`
+    each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
     def get_source(
         self, environment: jinja2.Environment, template: str
@@ -128,12 +141,13 @@ class RegisterLoader(jinja2.BaseLoader):
         parts = template.split("/")
         if any(part in ("", ".", "..") for part in parts):
             raise jinja2.TemplateNotFound(template)
-        path = self.folder.joinpath(*parts)
         name = f"{OVERRIDE_FOLDER}/{template}"
+        try:
+            path = in_register(self.root, name)
+        except OutsideRegister as exc:
+            raise TemplateRefused(f"{exc.what}; not used") from None
         if not path.is_file():
             raise jinja2.TemplateNotFound(template)
-        if not path.resolve().is_relative_to(self.folder.resolve()):
-            raise TemplateRefused(f"{name}: symbolic link to a file outside the register; not used")
         try:
             text = read_bounded(path, MAX_TEMPLATE_BYTES).decode("utf-8")
         except InputRefused as exc:
@@ -499,12 +513,12 @@ def _bounded(env: ReportSandbox, name: str, function: Callable[..., Any]) -> Cal
     return bounded
 
 
-def sandbox(folder: Path) -> ReportSandbox:
-    """The sandboxed environment over the register's ``templates/`` folder, falling back to the
-    built-in templates for the names it does not override."""
+def sandbox(root: Path) -> ReportSandbox:
+    """The sandboxed environment over the ``templates/`` folder of the register at ``root``,
+    falling back to the built-in templates for the names it does not override."""
     options = {**_REPORT_OPTIONS, "finalize": _bounded_finalize}
     env = ReportSandbox(
-        loader=jinja2.ChoiceLoader([RegisterLoader(folder), _builtin_loader()]), **options
+        loader=jinja2.ChoiceLoader([RegisterLoader(root), _builtin_loader()]), **options
     )
     env.filters.update(FILTERS)
     env.filters.pop("urlize", None)
@@ -520,32 +534,38 @@ def _bounded_finalize(value: Any) -> str:
     return finalize(value)
 
 
-def overrides(folder: Path) -> list[str]:
-    """Template names the register's ``templates/`` folder holds (``/``-separated, sorted)."""
-    if not folder.is_dir():
+def overrides(root: Path) -> list[str]:
+    """Template names the ``templates/`` folder of the register at ``root`` holds
+    (``/``-separated, sorted; links to folders are not followed)."""
+    folder = override_folder(root)
+    if folder is None:
         return []
-    return sorted(
-        path.relative_to(folder).as_posix() for path in folder.rglob("*.j2") if path.is_file()
-    )
+    found = []
+    for top, _folders, names in os.walk(folder):
+        for name in names:
+            path = Path(top, name)
+            if name.endswith(".j2") and path.is_file():
+                found.append(path.relative_to(folder).as_posix())
+    return sorted(found)
 
 
 def render_report(
-    template: str, context: Mapping[str, Any], register_templates: Path | None = None
+    template: str, context: Mapping[str, Any], register_root: Path | None = None
 ) -> str:
     """Render the report ``template`` with ``context``.
 
-    When ``register_templates`` (the register's ``templates/`` folder) overrides this template or
-    any partial, it renders in the sandbox, capped at :data:`MAX_OUTPUT_BYTES`; any failure there
-    is a :class:`TemplateRefused` naming the template file and line. Otherwise the built-in
-    template renders normally.
+    When the ``templates/`` folder of the register at ``register_root`` overrides this template
+    or any partial, it renders in the sandbox, capped at :data:`MAX_OUTPUT_BYTES`; any failure
+    there is a :class:`TemplateRefused` naming the template file and line. Otherwise the
+    built-in template renders normally.
     """
-    names = overrides(register_templates) if register_templates is not None else []
-    if register_templates is None or not (
+    names = overrides(register_root) if register_root is not None else []
+    if register_root is None or not (
         template in names or any(name.startswith(PARTIALS) for name in names)
     ):
         return report_environment().get_template(template).render(context)
     try:
-        env = sandbox(register_templates)
+        env = sandbox(register_root)
         env.start_render()
         return _capped(env.get_template(template), context)
     except TemplateRefused:

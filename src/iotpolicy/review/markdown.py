@@ -35,5 +35,4 @@ def render(pack: Pack, *, record: bool = False) -> str:
         "trend_view": trend_view(pack.trend) if pack.trend else None,
         "approved_on": approved_on(pack.revision),
     }
-    folder = pack.root / "templates"
-    return render_report(TEMPLATE, context, folder if folder.is_dir() else None)
+    return render_report(TEMPLATE, context, pack.root)

@@ -18,12 +18,13 @@ from typing import Any
 from iotpolicy.domain.triage import TriageUpdate, update_candidates
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.findings import Finding, Severity
-from iotpolicy.fsio import atomic_write_many, register_lock
+from iotpolicy.fsio import atomic_write_many, in_register, register_lock
 from iotpolicy.gitlog import commit_files, plan_commit
 from iotpolicy.models import Advisory, Device
 from iotpolicy.models.enums import TriageStatus
 from iotpolicy.register import (
     Register,
+    collector_paused,
     line_at,
     load_register,
     with_files,
@@ -128,7 +129,7 @@ def write_drafts(
     ``known_only``: a dry run before the prompts, on the values known so far, refusing only on
     the problems no answer can remove (see :func:`_problems`)."""
     dry_run = dry_run or known_only
-    with register_lock(root):
+    with register_lock(root), collector_paused():  # an import's drafts all stay alive
         snap = Snapshot(load_register(root), today)
         drafts = list(drafts_of(snap))
         if not drafts:
@@ -165,9 +166,10 @@ def write_drafts(
             raise Refused(
                 f"refused: {why} ({len(problems)} {noun}); nothing was written", tuple(problems)
             )
-        plan = plan_commit(root, [root / d.file for d in drafts]) if commit and drafts else None
+        paths = [in_register(root, d.file) for d in drafts]  # no write through a link out
+        plan = plan_commit(root, paths) if commit and drafts else None
         if not dry_run:
-            atomic_write_many([(root / d.file, d.text) for d in drafts])
+            atomic_write_many([(path, d.text) for path, d in zip(paths, drafts, strict=True)])
         sha = None
         if plan is not None and not dry_run:
             sha = commit_files(plan, _commit_message(message, drafts))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iotpolicy.errors import UsageError
+from iotpolicy.fsio import in_register
 from iotpolicy.grammar.names import nearest
 from iotpolicy.kinds import PEOPLE_FILE
 from iotpolicy.models import Advisory, Device
@@ -94,7 +95,7 @@ def add_record(
                 tuple(problems),
                 gate=answers.get("status") == "active",
             )
-        path = snap.register.root / PEOPLE_FILE
+        path = in_register(snap.register.root, PEOPLE_FILE)
         if not path.exists():
             return Draft(
                 rel,

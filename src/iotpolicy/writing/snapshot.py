@@ -180,18 +180,26 @@ class Snapshot:
             network = ipaddress.ip_network(segment.cidr.strip(), strict=False)
             if address not in network:
                 return f"{value} is outside segment {segment.id} ({segment.cidr})"
+        for device_id, file in self._addresses.get(address, ()):
+            if device_id != own:
+                return f"{value} is already used by {device_id} ({file})"
+        return None
+
+    @cached_property
+    def _addresses(
+        self,
+    ) -> dict[ipaddress.IPv4Address | ipaddress.IPv6Address, list[tuple[str, str]]]:
+        """The (id, file) of the planned and active devices at each IP address, in file order:
+        built once, so checking a row's address costs the same however large the register."""
+        found: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, list[tuple[str, str]]] = {}
         for record in self.ctx.devices:
             device = record.model
             ip = device.network.ip if device.network else None
-            if (
-                device.id == own
-                or ip is None
-                or device.status not in (Status.PLANNED, Status.ACTIVE)
-            ):
-                continue
-            if ipaddress.ip_address(ip) == address:
-                return f"{value} is already used by {device.id} ({record.file})"
-        return None
+            if ip is not None and device.status in (Status.PLANNED, Status.ACTIVE):
+                found.setdefault(ipaddress.ip_address(ip.strip()), []).append(
+                    (device.id, record.file)
+                )
+        return found
 
     @staticmethod
     def _listed(value: str, allowed: list[str]) -> str | None:

@@ -36,8 +36,16 @@ MAX_DEPTH = 32
 
 _PLAIN, _QUOTED, _MAP, _SEQ = "plain", "quoted", "map", "seq"
 _CONFLICT = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |$)", re.MULTILINE)
-# C0 controls but tab/LF/CR, DEL, C1 controls, line/paragraph separators, BOM inside the text.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]|\r(?!\n)")
+_CONTROL_CHARACTERS = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff"
+)
+"""C0 controls but tab, LF and CR, DEL, C1 controls, line and paragraph separators, the BOM, the
+noncharacters U+FFFE and U+FFFF, lone surrogates: what register text never holds."""
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]|\r(?!\n)")
+"""Those characters, and a CR not ending a line, written as they are in a file's text."""
+_CONTROL_IN_VALUE = re.compile(f"[{_CONTROL_CHARACTERS}\r]")
+"""Those characters, and any CR, in a parsed scalar or key: written as escapes (``"\\e"``,
+``"\\x9b"``, ``"\\0"``) in a double-quoted scalar, the only place YAML turns text into them."""
 _ALIAS_MESSAGE = "aliases (*name) are not allowed in the register: write the value out"
 _TYPED_START = frozenset("tTfF+-0123456789")
 """First characters of the plain scalars that could mean a boolean or an integer."""
@@ -212,8 +220,23 @@ class _Builder:
     def _refuse(self, node: Node, message: str) -> None:
         self.problems.append(YamlProblem(node.start_mark.line + 1, message))
 
-    def build(self, node: Node, depth: int) -> Any:
-        """The data of ``node``; refused parts become None and a problem."""
+    def _control(self, node: Node, text: str, where: str, key: bool = False) -> bool:
+        """True (and a problem naming the field, never the text) when ``text``, a parsed
+        double-quoted scalar or key, holds a control character."""
+        found = _CONTROL_IN_VALUE.search(text)
+        if found is None:
+            return False
+        what = "a key" if key else "the value"
+        self._refuse(
+            node,
+            f"{where or 'record'}: control character U+{ord(found.group()):04X} in {what} "
+            "(written as an escape): not allowed in the register",
+        )
+        return True
+
+    def build(self, node: Node, depth: int, where: str = "") -> Any:
+        """The data of ``node`` (at the field path ``where``); refused parts become None and a
+        problem."""
         seen = self._seen
         if id(node) in seen:
             self.aliased = True
@@ -230,7 +253,9 @@ class _Builder:
             # Interned: statuses, categories, vendors ... repeat across thousands of records.
             return sys.intern(value)
         if tag == _QUOTED:
-            return str(node.value)
+            value = str(node.value)
+            escaped = getattr(node, "style", None) == '"'  # a scalar: only "..." has escapes
+            return None if escaped and self._control(node, value, where) else value
         if tag not in (_MAP, _SEQ):
             self._refuse(node, f"tag {tag!r} is not allowed: only plain data is register data")
             return None
@@ -242,7 +267,10 @@ class _Builder:
             seq = LList()
             seq.line = node.start_mark.line + 1
             seq.item_lines = [item.start_mark.line + 1 for item in node.value]
-            seq.extend([self.build(item, depth) for item in node.value])
+            prefix = f"{where}." if where else ""
+            seq.extend(
+                [self.build(item, depth, f"{prefix}{i}") for i, item in enumerate(node.value)]
+            )
             return seq
         mapping = LDict()
         mapping.line = node.start_mark.line + 1
@@ -253,10 +281,12 @@ class _Builder:
                 self._refuse(key_node, "a key must be plain text")
                 continue
             key = sys.intern(key_node.value)
+            if key_node.style == '"' and self._control(key_node, key, where, key=True):
+                continue
             if key in key_lines:
                 self._refuse(key_node, f"duplicate key '{key}'")
                 continue
-            mapping[key] = self.build(value_node, depth)
+            mapping[key] = self.build(value_node, depth, f"{where}.{key}" if where else key)
             key_lines[key] = key_node.start_mark.line + 1
         return mapping
 

@@ -227,7 +227,7 @@ ADVISORY = {
 
 
 def test_fw_002_leads_with_the_kev_status_and_cvss_and_carries_them(
-    cli: Callable[..., Run], tmp_path: Path
+    cli: Callable[..., Run], tmp_path: Path, outside_ci: None
 ) -> None:
     repo = tmp_path / "repo"
     git_init(repo)

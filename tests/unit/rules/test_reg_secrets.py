@@ -499,7 +499,10 @@ def test_import_errors_never_quote_a_credential_looking_cell(
     ],
 )
 def test_the_cache_never_holds_a_credential(
-    check: Callable[..., tuple[Run, Path]], cli: Callable[..., Run], edits: dict[str, Any]
+    check: Callable[..., tuple[Run, Path]],
+    cli: Callable[..., Run],
+    edits: dict[str, Any],
+    outside_ci: None,
 ) -> None:
     """The cache keeps facts of each device file (id, type, firmware ...): a file holding a
     credential is read every time instead, and the warm check still reports it."""

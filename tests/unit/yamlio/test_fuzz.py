@@ -2,7 +2,10 @@
 of slugs and of the spreadsheet reader.
 
 Whatever bytes a register file holds, reading it gives data and/or problems with valid line
-numbers, never an exception; validation and every rule then run without raising. A credential in
+numbers, never an exception, and no text it gives (value or key) holds a control character, even
+one written as an escape; validation and every rule then run without raising, and no line of
+``check``'s text output is a CI workflow command. Whatever links a register holds, a path
+reached through ``in_register`` stays inside it. A credential in
 any recognised form, with any value, is REG-004 and appears in no output format. Any text made a
 slug is a slug (never a name Windows reserves). Whatever bytes a spreadsheet holds (zip headers
 claiming huge sizes included), reading it gives rows or one SheetError. The long-running version
@@ -20,11 +23,12 @@ from hypothesis import strategies as st
 
 from iotpolicy.engine import evaluate, select_rules
 from iotpolicy.formats import FORMATS, render
+from iotpolicy.fsio import OutsideRegister, in_register
 from iotpolicy.grammar.names import slugify
 from iotpolicy.importers.spreadsheet import SheetError, read_sheet
 from iotpolicy.models.base import is_slug
 from iotpolicy.register import load_register
-from iotpolicy.yamlio.load import read_file
+from iotpolicy.yamlio.load import _CONTROL_IN_VALUE, read_file
 from tests.support.paths import REPO
 
 EXAMPLE = REPO / "register"
@@ -78,6 +82,13 @@ TOKENS = [
     b"id: plc-01.\n",
     b"|\n",
     b">-\n",
+    b'"\\e]0;TITLE\\a"',
+    b'"\\x9b31m\\0"',
+    b'"\\u2028\\r"',
+    b'"\\N\\_\\L\\P"',
+    b'"\\e": ',
+    b'"vpn\\n::error file=README.md,line=1::INJECTED"',
+    b"\n::add-mask::x\n",
     b"~",
     b"null",
 ]
@@ -110,9 +121,63 @@ def check_one_file(data: bytes, folder: Path | None = None) -> None:
         last_line = data.count(b"\n") + 1
         for problem in parsed.problems:
             assert 1 <= problem.line <= last_line, problem
+        if parsed.data is not None:
+            assert not [text for text in _texts(parsed.data) if _CONTROL_IN_VALUE.search(text)]
         result = evaluate(load_register(root), date(2026, 11, 25), select_rules(), "r")
         for finding in result.findings:
             assert finding.line >= 1
+        shown = render("text", result)
+        assert not [line for line in shown.splitlines() if line.lstrip().startswith("::")]
+
+
+def _texts(node: object) -> list[str]:
+    """Every key and text in parsed data."""
+    if isinstance(node, dict):
+        return [t for key, value in node.items() for t in (str(key), *_texts(value))]
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return [node] if isinstance(node, str) else []
+
+
+LINK_TARGETS = ["..", "../..", "/", "inside", "inside/deeper", "loop", "../register/inside"]
+"""Where a fuzzed link points (relative to the folder holding it), outside and inside."""
+
+
+@st.composite
+def linked_tree(draw: st.DrawFn) -> tuple[list[tuple[str, str]], str]:
+    """Links to create (path, target) under a register, and a path to reach inside it."""
+    names = st.sampled_from(["a", "b", "templates", "schemas", ".iotpolicy-cache", "loop"])
+    links = draw(st.lists(st.tuples(names, st.sampled_from(LINK_TARGETS)), max_size=4))
+    rel = "/".join(
+        draw(st.lists(st.sampled_from(["a", "b", "inside", "deeper", "x"]), min_size=1, max_size=4))
+    )
+    return links, rel
+
+
+def check_links(links: list[tuple[str, str]], rel: str) -> None:
+    """The property: ``in_register`` refuses, or gives a path that resolves inside."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "register"
+        (root / "inside" / "deeper").mkdir(parents=True)
+        for name, target in links:
+            with contextlib.suppress(FileExistsError):
+                (root / name).symlink_to(target)
+        try:
+            path = in_register(root, rel)
+        except OutsideRegister:
+            return
+        with contextlib.suppress(RuntimeError):  # a loop past the last link checked
+            assert path.resolve().is_relative_to(root.resolve()), (links, rel)
+
+
+@settings(max_examples=150, deadline=None)
+@given(linked_tree())
+def test_a_path_inside_the_register_never_leads_out(
+    tree: tuple[list[tuple[str, str]], str],
+) -> None:
+    check_links(*tree)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -23,6 +23,7 @@ from iotpolicy.cli.app import (
     RegisterOption,
     app,
     date_option,
+    echo,
     parse_as_of,
     print_outcomes,
     progress_bar,
@@ -58,6 +59,7 @@ from iotpolicy.fetch import (
     Options as FetchOptions,
 )
 from iotpolicy.fetch.verify import PUBLIC_TLP
+from iotpolicy.fsio import in_register
 from iotpolicy.grammar.names import slugify
 from iotpolicy.importers.advisories import (
     Reports,
@@ -138,20 +140,20 @@ def advisories_import(
 def print_reports(reports: Reports) -> None:
     """Each advisory record written, with the devices it matches and its warnings."""
     for rel, headline, matches, warnings in reports:
-        typer.echo(f"{rel}: {headline}")
+        echo(f"{rel}: {headline}")
         for match in matches:
             if match.exact:
-                typer.echo(f"  matches {match.describe()}")
+                echo(f"  matches {match.describe()}")
         for match in matches:
             if is_possible(match):
-                typer.echo(f"  candidate {match.describe()}")
+                echo(f"  candidate {match.describe()}")
         for match in matches:
             if not match.exact and not match.affected:
-                typer.echo(f"  similar {match.describe()}: no candidate")
+                echo(f"  similar {match.describe()}: no candidate")
         if not matches:
-            typer.echo("  matches no registered device")
+            echo("  matches no registered device")
         for warning in warnings:
-            typer.echo(f"  warning: {warning}")
+            echo(f"  warning: {warning}")
 
 
 class ListFormat(StrEnum):
@@ -203,31 +205,31 @@ def advisories_list(
             write_output(text + "\n", None)
             return
 
-        def echo(line: str) -> None:
-            typer.echo(scrub(line))
+        def say(line: str) -> None:
+            echo(scrub(line))
 
         if not entries:
-            echo("No advisories recorded.")
+            say("No advisories recorded.")
         for advisory, matches, affected in entries:
-            echo(
+            say(
                 f"{advisory.id}  {advisory.status.value}  {advisory.kind.value}  "
                 f"{advisory.vendor}  {advisory.title or ''}".rstrip()
             )
             exploited = known_exploited_label([advisory])
             if exploited:
-                echo(f"  {exploited}")
-            echo(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
+                say(f"  {exploited}")
+            say(f"  affects: {', '.join(affected) if affected else 'no registered device'}")
             for entry in advisory.triage:
                 made = f" by {entry.by}" if entry.by else ""
                 made += f" on {entry.on}" if entry.on else ""
                 why = f" ({entry.justification.value})" if entry.justification else ""
-                echo(f"  triage: {entry.device} {entry.status.value}{why}{made}")
+                say(f"  triage: {entry.device} {entry.status.value}{why}{made}")
             triaged = {t.device.strip() for t in advisory.triage}
             for match in matches:
                 if is_possible(match) and match.device not in triaged:
-                    echo(f"  possible: {match.describe()} (iotpolicy advisories match)")
+                    say(f"  possible: {match.describe()} (iotpolicy advisories match)")
             if advisory.note:
-                echo(f"  note: {advisory.note}")
+                say(f"  note: {advisory.note}")
 
 
 class AdvisoryState(StrEnum):
@@ -267,7 +269,7 @@ def advisories_set_status(
             return [Draft(rel, doc.text(), advisory_id, message, False)]
 
         outcomes = write_drafts(root, date.today(), commit, drafts_of)
-        typer.echo(f"{outcomes[0].message}: {rel} written.")
+        echo(f"{outcomes[0].message}: {rel} written.")
         print_outcomes(outcomes)
 
 
@@ -314,15 +316,15 @@ def advisories_triage(
             words, None, fields, given, root, interactive, write,
             start={"status": status.value}, check_first=False,
         )  # fmt: skip
-    typer.echo(f"{outcome.message}: {outcome.file} written.")
+    echo(f"{outcome.message}: {outcome.file} written.")
     result = evaluate(
         load_register(root), date.today(), select_rules(["FW-002", "FW-003"]), str(root)
     )
     about = [f for f in result.findings if f.subject == device_id]
     for finding in about:
-        typer.echo(f"  {finding.file}:{finding.line}: {finding.rule}: {finding.message}")
+        echo(f"  {finding.file}:{finding.line}: {finding.rule}: {finding.message}")
     if not about:
-        typer.echo(f"No advisory finding about {device_id}.")
+        echo(f"No advisory finding about {device_id}.")
     print_outcomes((outcome,))
 
 
@@ -350,9 +352,9 @@ def advisories_match(
             root, date.today(), commit, drafts_of, "Match advisories to devices", dry_run
         )
         for update in updates:
-            typer.echo(f"{'would ' if dry_run else ''}{update.describe()}")
+            echo(f"{'would ' if dry_run else ''}{update.describe()}")
         if not updates:
-            typer.echo("Every possible match has a triage entry; nothing to change.")
+            echo("Every possible match has a triage entry; nothing to change.")
         print_outcomes(outcomes, dry_run)
 
 
@@ -385,14 +387,14 @@ def advisories_kev(
 
 def print_kev(catalog: Catalog, changed: list[tuple[str, list[dict[str, Any]]]]) -> None:
     """The catalog read and the advisories whose known-exploited CVEs it changed."""
-    typer.echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
+    echo(f"CISA KEV catalog {catalog.version}: {_plural(len(catalog.entries), 'CVE')}.")
     for rel, entries in changed:
         listed = ", ".join(
             f"{e['cve']} (due {e['due_date']})" if "due_date" in e else e["cve"] for e in entries
         )
-        typer.echo(f"{rel}: known exploited {listed}")
+        echo(f"{rel}: known exploited {listed}")
     if not changed:
-        typer.echo("No advisory changed.")
+        echo("No advisory changed.")
 
 
 # --- advisories fetch ---------------------------------------------------------------------------
@@ -509,13 +511,13 @@ def advisories_fetch(
         settings = settings_of(loaded)
         sources = feed_sources(vendors.values(), settings, vendor)
         if not sources and not settings.kev_feed:
-            typer.echo(
+            echo(
                 "No feed to fetch: set advisory_feed on a vendor, or settings.advisory_feeds "
                 "in policy.yaml."
             )
             return
         state = feed_state(valid_models(loaded, "advisory"))
-        etags = EtagStore(root / CACHE_FOLDER / FETCH_CACHE)
+        etags = EtagStore(in_register(root, f"{CACHE_FOLDER}/{FETCH_CACHE}"))
         options = FetchOptions(
             default_since=today - timedelta(days=365),
             since=since_date,
@@ -592,7 +594,7 @@ def advisories_fetch(
             )
         recorded = sum(1 for r in reports if not r[1].startswith("unchanged"))
         head = "Dry run, nothing written" if dry_run else "Fetched"
-        typer.echo(
+        echo(
             f"{head}: {_plural(len(result.documents), 'document')} verified from "
             f"{_plural(providers, 'provider')}, {recorded} {'to record' if dry_run else 'recorded'}"
             + (f", {len(unregistered)} naming no registered vendor" if unregistered else "")
@@ -638,20 +640,20 @@ def _print_fetched(result: FetchResult, dry_run: bool) -> None:
             continue
         since = f" since {report.since}" if report.since else ""
         unchanged = ", listing unchanged" if report.unchanged_listings else ""
-        typer.echo(f"{where}: {report.listed} listed, {report.new} new{since}{unchanged}")
+        echo(f"{where}: {report.listed} listed, {report.new} new{since}{unchanged}")
         if report.trusted:
             recorded = "would be recorded" if dry_run else "recorded"
-            typer.echo(
+            echo(
                 f"  trusted on first use: {', '.join(report.trusted)} ({recorded} in "
                 f"{report.source.label.split(' ', 1)[0]}; check them with the vendor)"
             )
         for fingerprint in report.offered:
-            typer.echo(
+            echo(
                 f"  the provider also lists key {fingerprint}, which is not pinned: a new "
                 "key? Verify it with the vendor and add it to the register to trust it"
             )
         for note in report.notes:
-            typer.echo(f"  note: {note}")
+            echo(f"  note: {note}")
 
 
 def _print_refusals(
@@ -660,10 +662,8 @@ def _print_refusals(
     kev_problem: str | None,
 ) -> None:
     for report in skipped:
-        typer.echo(
-            f"skipped {report.source.label} ({report.source.url}): {report.skipped}", err=True
-        )
+        echo(f"skipped {report.source.label} ({report.source.url}): {report.skipped}", err=True)
     for what, reason in refused:
-        typer.echo(f"refused {what}: {reason}", err=True)
+        echo(f"refused {what}: {reason}", err=True)
     if kev_problem:
-        typer.echo(kev_problem, err=True)
+        echo(kev_problem, err=True)

@@ -19,6 +19,8 @@ from iotpolicy.cli.app import (
     AtOption,
     RegisterOption,
     app,
+    echo,
+    in_ci,
     parse_as_of,
     pick_commit,
     progress_bar,
@@ -74,10 +76,12 @@ def check(
         "terminal, never in CI).",
         show_default=False,
     ),
-    no_cache: bool = typer.Option(
-        False,
-        "--no-cache",
-        help=f"Read every file; neither use nor update {CACHE_FOLDER}/ (see README: Performance).",
+    use_cache: bool | None = typer.Option(
+        None,
+        "--cache/--no-cache",
+        help=f"Use and update {CACHE_FOLDER}/, or read every file and neither use nor update "
+        "it (default: the cache, but not in CI, when CI is set; see README: Performance).",
+        show_default=False,
     ),
     at: str | None = AtOption,
     at_date: str | None = AtDateOption,
@@ -99,7 +103,8 @@ def check(
         commit = pick_commit(root, at, at_date)
         if commit is not None and as_of is None:
             day = commit.day
-        cache = None if no_cache or commit is not None else CheckCache(root, day)
+        wanted = use_cache if use_cache is not None else not in_ci()
+        cache = CheckCache(root, day) if wanted and commit is None else None
         show = wants_progress(progress, name != "text", sys.stderr)
         with collector_paused():
             with progress_bar(show, forced=progress is True) as tick:
@@ -117,9 +122,9 @@ def check(
         if annotate or FORMATS[name].repository_paths:
             result = replace(result, repository_path=repository_path(root))
         colour = output is None and use_colour(sys.stdout)
-        write_output(render(name, result, colour), output)
+        write_output(render(name, result, colour), output, commands=name == "github")
         if annotate:
-            write_output(render("github", result), None)
+            write_output(render("github", result), None, commands=True)
         if annotate or name == "github":
             append_job_summary(result)
     raise typer.Exit(EXIT_FINDINGS if result.failed(strict) else EXIT_OK)
@@ -143,7 +148,7 @@ def append_job_summary(result: CheckResult) -> None:
         with path.open("a", encoding="utf-8") as summary:
             summary.write(render_summary(result, url, used))
     except OSError as exc:
-        typer.echo(f"iotpolicy: job summary not written to {target}: {exc.strerror}", err=True)
+        echo(f"iotpolicy: job summary not written to {target}: {exc.strerror}", err=True)
 
 
 def repository_path(root: Path) -> str | None:

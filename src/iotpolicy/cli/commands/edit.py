@@ -15,7 +15,7 @@ from typing import Any
 
 import typer
 
-from iotpolicy.cli.app import RegisterOption, app, user_errors
+from iotpolicy.cli.app import RegisterOption, app, echo, user_errors
 from iotpolicy.cli.completion import (
     complete_device_id,
 )
@@ -58,27 +58,25 @@ def _options(register: str | None, commit: bool) -> list[str]:
 
 def _report(outcome: Outcome, next_step: str | None = None) -> None:
     """What was written, check's findings about it, the next step and the commit."""
-    typer.echo(f"{outcome.message}: {outcome.file} written.")
+    echo(f"{outcome.message}: {outcome.file} written.")
     if outcome.findings:
-        typer.echo(f"Findings of iotpolicy check for {outcome.subject}:")
+        echo(f"Findings of iotpolicy check for {outcome.subject}:")
         for finding in outcome.findings:
             severity = finding.severity.value
             if finding.suppressed_by:
                 severity += f", suppressed by {finding.suppressed_by}"
-            typer.echo(
-                f"  {finding.file}:{finding.line}: {severity}: {finding.rule}: {finding.message}"
-            )
+            echo(f"  {finding.file}:{finding.line}: {severity}: {finding.rule}: {finding.message}")
     else:
-        typer.echo(f"No findings for {outcome.subject}.")
+        echo(f"No findings for {outcome.subject}.")
     for other in outcome.also:
-        typer.echo(f"{other.message}: {other.file} written.")
+        echo(f"{other.message}: {other.file} written.")
         for finding in other.findings:
             if finding.rule == "FW-003":
-                typer.echo(f"  {finding.file}:{finding.line}: {finding.message}")
+                echo(f"  {finding.file}:{finding.line}: {finding.message}")
     if next_step:
-        typer.echo(f"Next: {next_step}")
+        echo(f"Next: {next_step}")
     if outcome.commit:
-        typer.echo(f"Committed {outcome.commit}: {outcome.message}")
+        echo(f"Committed {outcome.commit}: {outcome.message}")
 
 
 def _add(

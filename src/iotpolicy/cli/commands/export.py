@@ -13,6 +13,7 @@ from iotpolicy.cli.app import (
     AsOfOption,
     RegisterOption,
     app,
+    echo,
     parse_as_of,
     register_label,
     user_errors,
@@ -120,4 +121,4 @@ def export_devices(
         else:
             write_output(to_csv(headers, rows), output)
         if output is not None:
-            typer.echo(f"Exported {_plural(len(devices), 'device')} to {output}.", err=True)
+            echo(f"Exported {_plural(len(devices), 'device')} to {output}.", err=True)

@@ -12,6 +12,7 @@ from iotpolicy.cli.app import (
     CommitWrittenOption,
     RegisterOption,
     app,
+    echo,
     print_outcomes,
     user_errors,
 )
@@ -82,26 +83,26 @@ def import_devices(
         message = f"Import devices from {file.name}"
         outcomes = write_drafts(root, date.today(), commit, drafts_of, message, dry_run)
         for error in sorted(skipped, key=lambda e: e.row):
-            typer.echo(f"skipped {file.name}: {error}", err=True)
+            echo(f"skipped {file.name}: {error}", err=True)
         verb = {"created": "would create", "updated": "would update"} if dry_run else {}
         for item in sorted(plan, key=lambda p: p.row):
             what = verb.get(item.action, item.action)
             fields = f": {', '.join(item.fields)}" if item.action == "updated" else ""
-            typer.echo(f"row {item.row}: {what} devices/{item.device}.yaml{fields}")
+            echo(f"row {item.row}: {what} devices/{item.device}.yaml{fields}")
         planned = [str(p.row) for p in sorted(plan, key=lambda p: p.row) if p.planned]
         if planned:
             s = "s" if len(planned) > 1 else ""
             be = "would be" if dry_run else ("are" if s else "is")
-            typer.echo(
+            echo(
                 f"No status given in row{s} {', '.join(planned)}: the new device{s} {be} "
                 "planned, as with add-device."
             )
         if columns.ignored:
-            typer.echo(f"Columns not imported: {', '.join(columns.ignored)} (name them with --map)")
+            echo(f"Columns not imported: {', '.join(columns.ignored)} (name them with --map)")
         counts = {a: sum(1 for p in plan if p.action == a) for a in ("created", "updated")}
         unchanged = sum(1 for p in plan if p.action == "unchanged")
         head = "Dry run, nothing written" if dry_run else f"Imported {file.name}"
-        typer.echo(
+        echo(
             f"{head}: {counts['created']} created, {counts['updated']} updated, "
             f"{unchanged} unchanged"
             + (f", {_plural(len({e.row for e in skipped}), 'row')} skipped" if skipped else "")

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from iotpolicy.cli.app import app, user_errors
+from iotpolicy.cli.app import app, echo, user_errors
 from iotpolicy.cli.prompts import (
     InteractiveOption,
     as_options,
@@ -75,18 +75,18 @@ def init(
 
 def _report(outcome: InitOutcome) -> None:
     """What was written and what to do next."""
-    typer.echo(f"Initialised a register in {outcome.root} ({len(outcome.files)} files).")
+    echo(f"Initialised a register in {outcome.root} ({len(outcome.files)} files).")
     if outcome.git_initialised:
-        typer.echo(f"Created a git repository in {outcome.root}.")
+        echo(f"Created a git repository in {outcome.root}.")
     if outcome.git_missing:
-        typer.echo("git is not installed: put the register under version control yourself.")
+        echo("git is not installed: put the register under version control yourself.")
     if outcome.ci_folder:
-        typer.echo(
+        echo(
             f"Example CI and pre-commit files are in {outcome.ci_folder}/: copy them to your "
             "repository's top folder."
         )
     if outcome.commit:
-        typer.echo(f"Committed {outcome.commit}: {COMMIT_MESSAGE}")
+        echo(f"Committed {outcome.commit}: {COMMIT_MESSAGE}")
     where = f" --register {outcome.root}"
     steps = []
     if not outcome.has_gm:
@@ -101,6 +101,6 @@ def _report(outcome: InitOutcome) -> None:
         f"add-device{where}",
         f"iotpolicy check{where} (its findings name what is still to do)",
     ]
-    typer.echo("Next:")
+    echo("Next:")
     for number, step in enumerate(steps, start=1):
-        typer.echo(f"  {number}. {step}")
+        echo(f"  {number}. {step}")

@@ -13,6 +13,7 @@ from iotpolicy.cli.app import (
     CommitWrittenOption,
     RegisterOption,
     app,
+    echo,
     user_errors,
     write_output,
 )
@@ -78,6 +79,6 @@ def _create_stubs(root: Path, result: Reconciliation, source: str, commit: bool)
         return
     outcomes = write_drafts(root, today, commit, drafts_of, f"Add unknown hosts from {source}")
     for outcome in outcomes:
-        typer.echo(f"Created planned device stub {outcome.file}: complete it.", err=True)
+        echo(f"Created planned device stub {outcome.file}: complete it.", err=True)
     for sha in sorted({o.commit for o in outcomes if o.commit}):
-        typer.echo(f"Committed {sha}.", err=True)
+        echo(f"Committed {sha}.", err=True)

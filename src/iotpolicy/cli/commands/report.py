@@ -18,6 +18,7 @@ from iotpolicy.cli.app import (
     RegisterOption,
     app,
     date_option,
+    echo,
     parse_as_of,
     pick_commit,
     register_label,
@@ -100,7 +101,7 @@ def report(
         first, last = trend_span(start, end, every, day)
         loaded = CommitLoader(root).load_one(tip) if commit is not None else None
         for name in unknown_overrides(root):
-            typer.echo(f"iotpolicy: {name} is not a report template; ignored", err=True)
+            echo(f"iotpolicy: {name} is not a report template; ignored", err=True)
         state = register_state(root, exclude=output_dir, at=commit.commit if commit else None)
         history = None
         if state.in_repository and (not kinds or "changes" in kinds):
@@ -116,7 +117,7 @@ def report(
             rendered = render_reports(data, kinds or [])  # all in memory first: all or nothing
         for name, text in rendered.items():
             atomic_write_text(output_dir / name, text)
-            typer.echo((output_dir / name).as_posix())
+            echo((output_dir / name).as_posix())
 
 
 def _trend(
@@ -153,8 +154,6 @@ def history(
             raise UsageError("--since needs a date (YYYY-MM-DD) or a revision")
         entries = read_history(root, record, parse_since(since) if since else None)
         if fmt is HistoryFormat.JSON:
-            typer.echo(
-                format_json(entries, register_label(register, root), record, since), nl=False
-            )
+            echo(format_json(entries, register_label(register, root), record, since), nl=False)
         else:
-            typer.echo(format_text(entries, record), nl=False)
+            echo(format_text(entries, record), nl=False)

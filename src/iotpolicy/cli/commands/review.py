@@ -19,6 +19,7 @@ from iotpolicy.cli.app import (
     RegisterOption,
     app,
     date_option,
+    echo,
     parse_as_of,
     user_errors,
     write_output,
@@ -210,7 +211,7 @@ def review_command(
         pack = build_pack(root, evaluated, no_git=no_git)
         if output is not None:
             write_output(render(pack), output)
-            typer.echo(f"Review pack written to {output}.", err=True)
+            echo(f"Review pack written to {output}.", err=True)
         elif dry_run:
             _show(render(pack))
         if dry_run:
@@ -270,13 +271,13 @@ def review_command(
         with keeping_answers(again):
             written = write_review(pack, decision, commit=commit)
         what = "approved in place" if written.in_place else "appended"
-        typer.echo(f"Revision {decision.version} {what} in policy.yaml.")
-        typer.echo(f"Review record written: {written.files[1]}.")
+        echo(f"Revision {decision.version} {what} in policy.yaml.")
+        echo(f"Review record written: {written.files[1]}.")
         if written.commit:
-            typer.echo(f"Committed as {written.commit}, tagged {written.tag}.")
+            echo(f"Committed as {written.commit}, tagged {written.tag}.")
         else:
-            typer.echo("Not committed: commit both files and tag the commit (or use --commit).")
-        typer.echo(
+            echo("Not committed: commit both files and tag the commit (or use --commit).")
+        echo(
             "Next: communicate it to staff and vendors, then iotpolicy record-communication "
             "--on DATE --channel ... --audience staff --audience vendors"
         )
@@ -304,7 +305,7 @@ def record_communication_command(
         number, sha = record_communication(
             root, when, channel or [], audience or [], commit=commit, replace=replace
         )
-        typer.echo(f"Communication of revision {number} on {when} recorded in policy.yaml.")
+        echo(f"Communication of revision {number} on {when} recorded in policy.yaml.")
         if sha:
-            typer.echo(f"Committed as {sha}.")
-        typer.echo("Print the notices for the installation sites with: iotpolicy report site")
+            echo(f"Committed as {sha}.")
+        echo("Print the notices for the installation sites with: iotpolicy report site")

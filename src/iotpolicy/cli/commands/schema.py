@@ -6,9 +6,10 @@ from pathlib import Path
 
 import typer
 
-from iotpolicy.cli.app import RegisterOption, app, user_errors, write_output
+from iotpolicy.cli.app import RegisterOption, app, echo, user_errors, write_output
+from iotpolicy.fsio import atomic_write_many, in_register
 from iotpolicy.register import SCHEMA_FOLDER, find_register
-from iotpolicy.schemas import all_schemas, dump, write_schemas
+from iotpolicy.schemas import all_schemas, dump, schema_texts, write_schemas
 
 STDOUT = "-"
 """``--output-dir -``: print one JSON object (kind -> schema) instead of writing files."""
@@ -36,6 +37,14 @@ def schema_command(
         if output_dir == STDOUT:
             write_output(dump(all_schemas()), None)
             return
-        target = Path(output_dir) if output_dir else find_register(register) / SCHEMA_FOLDER
-        written = write_schemas(target)
-    typer.echo(f"wrote {len(written)} schemas to {target.as_posix()}")
+        if output_dir:
+            target = Path(output_dir)
+            written = len(write_schemas(target))
+        else:  # the register's own folder: never through a link out of it
+            root = find_register(register)
+            target = root / SCHEMA_FOLDER
+            texts = schema_texts()
+            files = [(in_register(root, f"{SCHEMA_FOLDER}/{name}"), texts[name]) for name in texts]
+            atomic_write_many(files)
+            written = len(files)
+    echo(f"wrote {written} schemas to {target.as_posix()}")
