@@ -137,8 +137,117 @@ def _node(value: Any) -> Any:
 
 def dump_new(data: Any, header: str) -> str:
     """A new file holding ``data`` in the register's style, starting with the ``header`` line."""
+    if isinstance(data, dict) and (text := _simple_text(data)) is not None:
+        return f"{header}\n{text}"
     indent = (2, 2, 0) if isinstance(data, list) else (2, 4, 2)
     return f"{header}\n{_dump(_new_file_writer(*indent), _node(data))}"
+
+
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_SIMPLE_PLAIN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9.()/,;'!?%=~*&+@_:-]*[A-Za-z0-9.()/,;'!?%=~*&+@_-])?"
+    r"(?: [A-Za-z0-9.()/,;'!?%=~*&+@_-](?:[A-Za-z0-9.()/,;'!?%=~*&+@_:-]*"
+    r"[A-Za-z0-9.()/,;'!?%=~*&+@_-])?)*"
+)
+"""Words of ASCII letters, digits and a few marks, one space apart, no word ending in ``:``."""
+_SIMPLE_QUOTED = re.compile(r"[ !#-\[\]-~]*")
+"""Printable ASCII but ``"`` and ``\\``: written inside double quotes as it is."""
+
+
+class _NotSimple(Exception):
+    """Data that :func:`_simple_text` leaves to ruamel."""
+
+
+def _simple_text(data: dict[str, Any]) -> str | None:
+    """``data`` written exactly as ruamel writes it in the register's style (tests compare the
+    two), without ruamel's slow emitter, when its keys and values are all of the common simple
+    kinds; None for anything else (long, multi-line or non-ASCII text, floats, empty or nested
+    lists ...), which ruamel writes."""
+    lines: list[str] = []
+    try:
+        _simple_mapping(data, 0, lines)
+    except _NotSimple:
+        return None
+    return "\n".join(lines) + "\n"
+
+
+def _simple_mapping(value: dict[Any, Any], indent: int, lines: list[str], lead: str = "") -> None:
+    """The entries of a block mapping at ``indent``; the first line starts with ``lead``
+    (a list item's ``- ``) instead of spaces."""
+    if not value:
+        raise _NotSimple
+    for index, (key, item) in enumerate(value.items()):
+        if not isinstance(key, str) or not _SIMPLE_KEY.fullmatch(key) or not _plain(key):
+            raise _NotSimple
+        start = lead if index == 0 and lead else " " * indent
+        _simple_entry(f"{start}{key}:", item, indent, lines)
+
+
+def _simple_entry(head: str, item: Any, indent: int, lines: list[str]) -> None:
+    """``head`` (``key:``) and its value, nested collections below it."""
+    if isinstance(item, dict):
+        lines.append(head)
+        _simple_mapping(item, indent + 2, lines)
+    elif isinstance(item, list) and item:
+        flow = _simple_flow(item)
+        if flow is not None:
+            lines.append(f"{head} {flow}")
+            return
+        lines.append(head)
+        dash = " " * (indent + 2) + "- "
+        for element in item:
+            if isinstance(element, dict):
+                _simple_mapping(element, indent + 4, lines, lead=dash)
+            elif isinstance(element, list):
+                raise _NotSimple
+            else:
+                lines.append(dash + _simple_scalar(element))
+    elif isinstance(item, list):
+        raise _NotSimple
+    else:
+        lines.append(f"{head} {_simple_scalar(item)}")
+
+
+def _simple_flow(items: list[Any]) -> str | None:
+    """``[a, b]`` when :func:`_node` writes the list in flow style, else None."""
+    words = [str(item) for item in items if isinstance(item, str | int)]
+    if not (
+        len(words) == len(items)
+        and all(_FLOW_ITEM.match(w) and not needs_quotes(w) for w in words)
+        and sum(len(w) + 2 for w in words) <= 60
+    ):
+        return None
+    if any(isinstance(item, Quoted | bool) or not _plain(str(item)) for item in items):
+        raise _NotSimple
+    return f"[{', '.join(words)}]"
+
+
+def _simple_scalar(value: Any) -> str:
+    """A scalar as :func:`_node` and ruamel write it, when that is certain."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if type(value) is datetime.date:
+        return value.isoformat()
+    if isinstance(value, str) and len(value) <= _FOLD_WIDTH:
+        text = str(value)
+        if isinstance(value, Quoted) or needs_quotes(text):
+            if _SIMPLE_QUOTED.fullmatch(text):
+                return f'"{text}"'
+        elif _SIMPLE_PLAIN.fullmatch(text) and _plain(text):
+            return text
+    raise _NotSimple
+
+
+def _plain(text: str) -> bool:
+    """True when ruamel's own reader takes ``text`` written plain as text (so it writes it
+    plain)."""
+    rt = _ruamel()
+    tag = _new_file_writer(2, 4, 2).resolver.resolve(rt.nodes.ScalarNode, text, (True, False))
+    return str(getattr(tag, "value", tag)) == STR_TAG
 
 
 _new_file_writer = functools.lru_cache(maxsize=2)(_writer)
