@@ -209,3 +209,33 @@ def test_tables_written_to_a_pipe_have_no_trailing_spaces(
         assert [line for line in run.stdout.splitlines() if line != line.rstrip()] == []
     assert check.stdout.splitlines()[-1].startswith("1 error, 1 warning, 0 suppressed; 1 device ")
     assert "ACC-003   plc-01    account 'ole-admin' is shared" in check.stdout
+
+
+def test_ctrl_c_that_a_library_turns_into_its_own_error_still_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pydantic's serializer reports a Ctrl-C that lands inside it as a serialization error: that
+    is still an interruption (exit 130, quietly), not an internal error."""
+    import signal
+    import time
+
+    from iotpolicy import cli
+
+    def command(standalone_mode: bool) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise RuntimeError("Error calling function: KeyboardInterrupt") from None
+
+    previous = signal.getsignal(signal.SIGINT)
+    monkeypatch.setattr(cli, "load_commands", lambda argv: command)
+    monkeypatch.setattr(cli, "_interrupted", [])
+    monkeypatch.setattr(sys, "argv", ["iotpolicy", "check"])
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.main()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert ended.value.code == 130
+    assert capsys.readouterr().err == ""

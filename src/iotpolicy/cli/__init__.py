@@ -15,12 +15,15 @@ from __future__ import annotations
 import importlib
 import itertools
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # imported in load_commands: a Ctrl-C during start-up is caught by main
+    from types import FrameType
+
     import typer
 
 COMMAND_MODULES: dict[str, str] = {
@@ -90,16 +93,30 @@ def internal_error(exc: BaseException, debug: bool) -> str:
     return redact_lines("".join(traceback.format_exception(exc))) + line + "\n"
 
 
+_interrupted: list[int] = []
+"""The signals received: Ctrl-C inside a library (pydantic's serializer) can come out as the
+library's own error, which is still an interruption, not an internal error."""
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """Ctrl-C: remembered, then raised as Python does."""
+    _interrupted.append(signum)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console-script entry point: run the app; an unexpected error is one line, not a traceback
     (unless asked for with ``--debug``), and Ctrl-C at any moment (start-up included) ends quietly
     with exit code 130."""
     argv = sys.argv[1:]
     try:
+        signal.signal(signal.SIGINT, _interrupt)
         load_commands(argv)(standalone_mode=True)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # the last guard: a traceback may hold register data
+        if _interrupted:
+            sys.exit(130)
         debug = "--debug" in _command_line(argv)[0]
         debug = debug or os.environ.get("IOTPOLICY_DEBUG", "").strip().lower() in _TRUE
         sys.stderr.write(internal_error(exc, debug))
