@@ -145,11 +145,13 @@ def dump_new(data: Any, header: str) -> str:
 
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SIMPLE_PLAIN = re.compile(
-    r"[A-Za-z0-9](?:[A-Za-z0-9.()/,;'!?%=~*&+@_:-]*[A-Za-z0-9.()/,;'!?%=~*&+@_-])?"
+    r"[A-Za-z0-9<=](?:[A-Za-z0-9.()/,;'!?%=<~*&+@_:-]*[A-Za-z0-9.()/,;'!?%=<~*&+@_-])?"
     r"(?: [A-Za-z0-9.()/,;'!?%=~*&+@_-](?:[A-Za-z0-9.()/,;'!?%=~*&+@_:-]*"
     r"[A-Za-z0-9.()/,;'!?%=~*&+@_-])?)*"
 )
-"""Words of ASCII letters, digits and a few marks, one space apart, no word ending in ``:``."""
+"""Words of ASCII letters, digits and a few marks, one space apart, no word ending in ``:`` (and
+version ranges: ``<2016 R2``, ``==V4.8 HF4``)."""
+_SIMPLE_FLOAT = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}")
 _SIMPLE_QUOTED = re.compile(r"[ !#-\[\]-~]*")
 """Printable ASCII but ``"`` and ``\\``: written inside double quotes as it is."""
 
@@ -230,6 +232,8 @@ def _simple_scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float) and _SIMPLE_FLOAT.fullmatch(text := repr(value)):
+        return text  # CVSS scores: 9.8
     if type(value) is datetime.date:
         return value.isoformat()
     if isinstance(value, str) and len(value) <= _FOLD_WIDTH:

@@ -24,6 +24,8 @@ SCALARS = (
     TEXT
     | TEXT.map(Quoted)
     | st.integers(-5, 10**12)
+    | st.floats(-1e20, 1e20, allow_nan=False)
+    | st.integers(0, 100).map(lambda n: n / 10)
     | st.booleans()
     | st.none()
     | st.dates(datetime.date(1990, 1, 1), datetime.date(2040, 1, 1))
@@ -78,10 +80,16 @@ def _plain_data(value: Any) -> Any:
 
 
 WORDS = st.from_regex(
-    r"[A-Za-z0-9][A-Za-z0-9.()/,;'!?%=~*&+@_:#-]{0,8}( [A-Za-z0-9.:'!?-]{1,6}){0,3}", fullmatch=True
+    r"[A-Za-z0-9<=>*][A-Za-z0-9.()/,;'!?%=<>~*&+@_:#-]{0,8}( [A-Za-z0-9.:'!?-]{1,6}){0,3}",
+    fullmatch=True,
 )
 SIMPLE = st.recursive(
-    WORDS | WORDS.map(Quoted) | st.integers(0, 99999) | st.booleans() | st.none(),
+    WORDS
+    | WORDS.map(Quoted)
+    | st.integers(0, 99999)
+    | st.integers(0, 100).map(lambda n: n / 10)
+    | st.booleans()
+    | st.none(),
     lambda inner: (
         st.lists(inner, min_size=1, max_size=4)
         | st.dictionaries(st.sampled_from(["id", "name", "ip", "port", "roles"]), inner, min_size=1)
