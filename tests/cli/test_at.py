@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from iotpolicy import __version__
 from iotpolicy.formats import FORMATS
 from tests.conftest import Run
 from tests.support.gitrepo import GitCalls
-from tests.support.history import History, build_history, fresh_checkouts
+from tests.support.history import History, build_history, fresh_checkouts, shallow_clone
 
 
 @pytest.fixture(scope="module")
@@ -181,9 +180,7 @@ def test_the_commit_before_the_register_existed(history: History, cli: Callable[
 def test_a_shallow_clone_says_how_to_fetch_the_history(
     history: History, tmp_path: Path, cli: Callable[..., Run]
 ) -> None:
-    shallow = tmp_path / "shallow"
-    url = history.repo.top.as_uri()
-    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(shallow)], check=True)
+    shallow = shallow_clone(history, tmp_path / "shallow")
     for args in (("--at", history.commits[0]), ("--at-date", "2026-03-01")):
         result = run_in(cli, shallow, "check", "--register", "register", *args)
         assert result.exit_code == 2, args

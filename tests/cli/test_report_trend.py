@@ -17,7 +17,7 @@ import pytest
 
 from tests.cli.test_at import run_in
 from tests.conftest import Run, edited_baseline, write_register
-from tests.support.history import History, build_history
+from tests.support.history import History, build_history, shallow_clone
 from tests.support.paths import REPO
 
 NODE = REPO / "tests" / "node"
@@ -184,9 +184,7 @@ def test_bad_periods_are_one_line(
 
 
 def test_a_shallow_clone(history: History, cli: Callable[..., Run], tmp_path: Path) -> None:
-    shallow = tmp_path / "shallow"
-    url = history.repo.top.as_uri()
-    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(shallow)], check=True)
+    shallow = shallow_clone(history, tmp_path / "shallow")
     base = ("report", "--register", "register", "--from", "2026-01-01", "-o", str(tmp_path / "o"))
     alone = run_in(cli, shallow, *base, "trend")
     assert alone.exit_code == 2 and "git fetch --unshallow" in alone.stderr

@@ -19,7 +19,7 @@ import yaml
 from iotpolicy import __version__
 from tests.conftest import Run
 from tests.support.gitrepo import GitCalls
-from tests.support.history import History, build_history
+from tests.support.history import History, build_history, shallow_clone
 
 
 @pytest.fixture(scope="module")
@@ -175,11 +175,8 @@ def test_bad_input_is_one_line(
 def test_a_shallow_clone_says_how_to_fetch_the_history(
     history: History, tmp_path: Path, cli: Callable[..., Run]
 ) -> None:
-    import subprocess
 
-    shallow = tmp_path / "shallow"
-    url = history.repo.top.as_uri()
-    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(shallow)], check=True)
+    shallow = shallow_clone(history, tmp_path / "shallow")
     os.chdir(shallow)
     try:
         result = cli(

@@ -100,3 +100,10 @@ def fresh_checkouts(history: History, folder: Path) -> dict[str, Path]:
         subprocess.run(["git", "-C", str(dest), "checkout", "-q", commit], check=True)
         found[commit] = dest
     return found
+
+
+def shallow_clone(history: History, dest: Path) -> Path:
+    """A clone of the history with only its last commit (``--depth 1``), at ``dest``."""
+    url = history.repo.top.as_uri()
+    subprocess.run(["git", "clone", "-q", "--depth", "1", url, str(dest)], check=True)
+    return dest
