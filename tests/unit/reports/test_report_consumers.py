@@ -118,7 +118,10 @@ def test_a_hostile_register_and_the_job_summary_pass_markdownlint(
     env |= {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/plant"}
     env["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567"
     cli("check", "--register", str(checked), "--as-of", AS_OF, env=env)
-    assert "\\x1b" in summary.read_text(encoding="utf-8")
+    text = summary.read_text(encoding="utf-8")
+    assert "REG-003" in text and "REG-001" in text
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "evil" in text and "lobbyx" not in text  # the Markdown payload quoted, the area not
     done = markdownlint(*sorted(out.glob("*.md")), config=out / ".markdownlint.yaml")
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
     # The job summary is a fragment of GitHub's job page, under the job's own title: it starts
@@ -135,11 +138,13 @@ def test_a_hostile_register_and_the_job_summary_pass_markdownlint(
 HOSTILE_FINDINGS: dict[str, Any] = {
     "devices/cam-01.yaml": {
         "monitoring.logging": False,
-        "network.segment": "seg | *x* <b>%2C a,b: c ]]> `y` \x1b[31m\u202eevil\nnext",
-    }
+        "network.segment": "seg | *x* <b>%2C a,b: c ]]> `y` evil",
+    },
+    "devices/sensor-02.yaml": {"location.area": "lobbyx \x1b[31m\u202eevil\nnext"},
 }
-"""A segment reference full of Markdown, HTML, a control sequence and a newline: REG-003 and
-SEG-001 findings whose messages quote it."""
+"""A segment reference full of Markdown and HTML: REG-003 and SEG-001 findings whose messages
+quote it; an area holding a control sequence, a bidi override and a newline, which the loader
+refuses (REG-001, naming the field, never the text)."""
 
 
 def synthetic(sites: int = 2) -> dict[str, Any]:
