@@ -42,6 +42,7 @@ import iotpolicy
 from iotpolicy.findings import Finding, Severity
 from iotpolicy.fsio import atomic_write_text, content_digest, in_register
 from iotpolicy.gitlog import GitError, is_tracked
+from iotpolicy.grammar.secrets import looks_secret
 from iotpolicy.inputs import InputRefused, read_bounded
 from iotpolicy.register import DeviceFacts, Register, Reused
 from iotpolicy.rules import RULES
@@ -227,10 +228,13 @@ class CheckCache:
         per_file: dict[str, list[list[Any]]] = {rel: [] for rel in self._fresh}
         for rel in {f.file for f in findings if f.rule == "REG-004"} & per_file.keys():
             del per_file[rel]  # a file holding a credential is read every time, never cached
+        facts = {f.file: f for f in register.device_facts() if f.file in per_file}
+        for rel, fact in facts.items():  # nor a fact that looks like one (outputs quote facts)
+            if any(isinstance(value, str) and looks_secret(value) for value in fact):
+                del per_file[rel]
         for finding in findings:
             if finding.file in per_file and not RULES[finding.rule].across_devices:
                 per_file[finding.file].append(_finding_to_json(finding))
-        facts = {f.file: f for f in register.device_facts() if f.file in per_file}
         for rel, stamp in self._fresh.items():
             digest = register.digests.get(rel)
             if digest is not None and rel in per_file:  # None: nothing to vouch for

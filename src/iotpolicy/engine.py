@@ -8,7 +8,7 @@ from datetime import date
 from iotpolicy.domain.exceptions import UNSUPPRESSIBLE, valid_exceptions
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding
-from iotpolicy.grammar.secrets import Scrubber, hidden_values, looks_secret, may_hold_secret
+from iotpolicy.grammar.secrets import Scrubber, hidden_values, may_hold_secret
 from iotpolicy.register import Register
 from iotpolicy.rules import RULES, Rule
 from iotpolicy.view import Context
@@ -90,8 +90,8 @@ def secrets_of(register: Register, files: Collection[str] | None = None) -> Scru
     for record in register.all_records():
         if record.file in files:
             values |= hidden_values(record.data)
-    for facts in register.cached_facts:  # device files the cache spared reading
-        values |= {v for v in facts if isinstance(v, str) and looks_secret(v)}
+    # The device files the cache spared reading hold no credential-looking value: the cache
+    # keeps no file with a REG-004 finding or such a fact (CheckCache.save).
     return Scrubber(values)
 
 
