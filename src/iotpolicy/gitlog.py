@@ -364,7 +364,12 @@ def uncommitted_files(root: Path, ignore: Iterable[str] = ()) -> list[str]:
 
 def is_tracked(path: Path) -> bool:
     """True when git's index holds the file at ``path`` (it was committed or added); False
-    outside a repository."""
+    outside a repository (known without starting GitPython or git when no folder above holds a
+    ``.git`` and no ``GIT_DIR`` points elsewhere: every warm check asks)."""
+    if "GIT_DIR" not in os.environ and not any(
+        (folder / ".git").exists() for folder in path.resolve().parents
+    ):
+        return False
     repo = _repository(path.parent)
     if repo is None:
         return False

@@ -177,3 +177,23 @@ def test_no_module_runs_a_process_of_its_own() -> None:
     assert len(modules) > 20
     using = [m.relative_to(package).as_posix() for m in modules if "subprocess" in m.read_text()]
     assert using == []
+
+
+@pytest.mark.usefixtures("outside_ci")
+def test_a_warm_check_outside_any_repository_starts_no_git(
+    tmp_path: Path, spawned: GitCalls
+) -> None:
+    """Whether the check cache is tracked by git is asked only inside a repository: outside
+    one, a check neither starts GitPython (whose import runs ``git version``) nor git."""
+    import sys
+
+    from tests.conftest import write_register
+    from tests.support.baseline import AS_OF, baseline
+
+    root = write_register(tmp_path / "plain" / "register", baseline())
+    command = [sys.executable, "-m", "iotpolicy", "check", "--register", str(root)]
+    command += ["--as-of", AS_OF.isoformat(), "--format", "json"]
+    for _ in range(2):  # the first writes the cache, the second reads it
+        subprocess.run(command, capture_output=True, check=False, env=os.environ.copy())
+    assert (root / ".iotpolicy-cache").is_dir()
+    assert git_commands(spawned) == []
