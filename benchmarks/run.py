@@ -65,7 +65,7 @@ def measure(
     """(wall seconds, peak RSS in MB, exit code) of one command run to completion. Python keeps
     its compiled bytecode as an installed package does (``PYTHONDONTWRITEBYTECODE`` is dropped:
     otherwise every run compiles iotpolicy's sources again, about 0.1 s)."""
-    env = {k: v for k, v in (os.environ if env is None else env).items()}
+    env = dict(os.environ if env is None else env)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     process = subprocess.Popen(

@@ -124,15 +124,23 @@ def _node(value: Any) -> Any:
         return mapping
     if isinstance(value, list | tuple):
         seq = rt.comments.CommentedSeq([_node(item) for item in value])
-        words = [str(item) for item in value if isinstance(item, str | int)]
-        if (
-            len(words) == len(value)
-            and all(_FLOW_ITEM.match(w) and not needs_quotes(w) for w in words)
-            and sum(len(w) + 2 for w in words) <= 60
-        ):
+        if _flow_words(value) is not None:
             seq.fa.set_flow_style()
         return seq
     return value
+
+
+def _flow_words(items: Sequence[Any]) -> list[str] | None:
+    """The items as text when the list is written in flow style (``[general-manager]``): a
+    short list of plain words and numbers; None for a block list."""
+    words = [str(item) for item in items if isinstance(item, str | int)]
+    if (
+        len(words) == len(items)
+        and all(_FLOW_ITEM.match(w) and not needs_quotes(w) for w in words)
+        and sum(len(w) + 2 for w in words) <= 60
+    ):
+        return words
+    return None
 
 
 def dump_new(data: Any, header: str) -> str:
@@ -212,12 +220,8 @@ def _simple_entry(head: str, item: Any, indent: int, lines: list[str]) -> None:
 
 def _simple_flow(items: list[Any]) -> str | None:
     """``[a, b]`` when :func:`_node` writes the list in flow style, else None."""
-    words = [str(item) for item in items if isinstance(item, str | int)]
-    if not (
-        len(words) == len(items)
-        and all(_FLOW_ITEM.match(w) and not needs_quotes(w) for w in words)
-        and sum(len(w) + 2 for w in words) <= 60
-    ):
+    words = _flow_words(items)
+    if words is None:
         return None
     if any(isinstance(item, Quoted | bool) or not _plain(str(item)) for item in items):
         raise _NotSimple
