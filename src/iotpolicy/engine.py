@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from iotpolicy.domain.exceptions import UNSUPPRESSIBLE, valid_exceptions
 from iotpolicy.errors import UsageError
 from iotpolicy.findings import CheckResult, Finding
-from iotpolicy.grammar.secrets import Scrubber, hidden_values, may_hold_secret
+from iotpolicy.grammar.secrets import Scrubber, hidden_values
 from iotpolicy.register import Register
 from iotpolicy.rules import RULES, Rule
 from iotpolicy.view import Context
@@ -49,7 +49,7 @@ def evaluate(
     the device files the register took from elsewhere (the check cache), kept for the selected
     rules."""
     ctx = context(register, as_of)
-    scrub = secrets_of(register, ctx.secret_files)
+    scrub = secrets_of(register)
     findings: list[Finding] = []
     for rule in rules:
         for violation in rule.check(ctx):
@@ -79,16 +79,14 @@ def evaluate(
     )
 
 
-def secrets_of(register: Register, files: Collection[str] | None = None) -> Scrubber:
+def secrets_of(register: Register) -> Scrubber:
     """What takes the register's credential-looking values out of any output made from it: a
     finding quotes values (an id, a reference, a remote access method, an unknown key), and
-    none of them may carry a secret into an output. ``files``: those whose text may hold a
-    credential, when known."""
-    if files is None:
-        files = {file for file, text in register.texts.items() if may_hold_secret(text)}
+    none of them may carry a secret into an output. Only the files whose text may hold a
+    credential (``Register.flagged``, judged once as they were read) are walked."""
     values: set[str] = set()
     for record in register.all_records():
-        if record.file in files:
+        if record.file in register.flagged:
             values |= hidden_values(record.data)
     # The device files the cache spared reading hold no credential-looking value: the cache
     # keeps no file with a REG-004 finding or such a fact (CheckCache.save).
